@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const endpoint = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/**
+ * The one configuration schema. Every key has a default and a description; the description
+ * is the documentation (config.example.json and the README table are generated from it).
+ */
+export const configSchema = z.strictObject({
+  region: z.string().min(1).default('us-east-1').describe('AWS region (also read from AWS_REGION / AWS_DEFAULT_REGION)'),
+  stream: z
+    .strictObject({
+      name: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'expected 1-128 characters of a-z A-Z 0-9 _ . -').default('centos-events').describe('Kinesis stream name'),
+      shards: z.number().int().min(1).max(10_000).default(2).describe('shard count `setup` creates the stream with'),
+      retentionHours: z.number().int().min(24).max(8760).default(24).describe('stream retention; also the de-duplication horizon of the dashboard'),
+    })
+    .prefault({}),
+  s3: z
+    .strictObject({
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)').default('centos-archive').describe('S3 bucket of the archive'),
+      prefix: z.string().regex(/^[^/].*[^/]$|^$/, 'must not start or end with "/"').default('archive').describe('key prefix of archived objects'),
+    })
+    .prefault({}),
+  db: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^(mysql:\/\/.+|sqlite:.+)$/, 'expected mysql://user@host:3306/db or sqlite:path/to/file.db')
+        .default('sqlite:.centos/centos.db')
+        .describe('dashboard and coordinator database; the password comes from CENTOS_DB_PASSWORD or the URL, never this file'),
+    })
+    .prefault({}),
+  aws: z
+    .strictObject({
+      kinesisEndpoint: endpoint.optional().describe('Kinesis endpoint override (also AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL)'),
+      s3Endpoint: endpoint.optional().describe('S3 endpoint override (also AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)'),
+    })
+    .prefault({}),
+  paths: z
+    .strictObject({
+      generated: z.string().min(1).default('.centos/generated').describe('where `generate` writes files before renaming them into paths.watch'),
+      watch: z.string().min(1).default('.centos/watch').describe('directory the producer watches'),
+      done: z.string().min(1).default('.centos/done').describe('files whose every record Kinesis acknowledged'),
+      rejected: z.string().min(1).default('.centos/rejected').describe('unreadable input files, each with a .error.txt saying why'),
+      deadLetters: z.string().min(1).default('.centos/dead-letters').describe('JSON Lines of invalid records with file, position and reason'),
+    })
+    .prefault({}),
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1').describe('address `serve` binds'),
+      port: port.default(8080).describe('port `serve` binds'),
+    })
+    .prefault({}),
+  local: z
+    .strictObject({
+      dataDir: z.string().min(1).default('.centos/local').describe('where `local` keeps the embedded Kinesis and S3 data'),
+      kinesisPort: port.default(4567).describe('loopback port of the embedded Kinesis'),
+      s3Port: port.default(4569).describe('loopback port of the embedded S3'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;

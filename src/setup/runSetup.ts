@@ -1,0 +1,100 @@
+import { createKinesisClient, createS3Client, isLocalEndpoint, kinesisEndpoint, s3Endpoint } from '../aws/awsClients.ts';
+import { isTransientAwsError } from '../aws/awsErrors.ts';
+import type { Settings } from '../config/loadConfig.ts';
+import { ServiceError } from '../errors.ts';
+import type { Logger } from '../log/createLogger.ts';
+import { migrate, type MigrateResult } from '../store/migrate.ts';
+import { openMysqlStore, parseMysqlUrl } from '../store/mysqlStore.ts';
+import { openStore } from '../store/openStore.ts';
+import { StoreError } from '../store/StoreError.ts';
+import { retry, type RetryOptions } from '../util/retry.ts';
+import { ensureBucket } from './ensureBucket.ts';
+import { ensureStream, type EnsureStreamResult } from './ensureStream.ts';
+
+export interface SetupResult {
+  stream: EnsureStreamResult & { name: string };
+  bucket: { name: string; created: boolean };
+  db: MigrateResult & { url: string; databaseCreated?: boolean };
+}
+
+export interface SetupDeps {
+  log: Logger;
+  retry?: Partial<RetryOptions>;
+  /** Skip parts (tests and `demo` use these). */
+  skip?: { stream?: boolean; bucket?: boolean; db?: boolean };
+}
+
+/** Runs `fn`, retrying transient failures; a final failure names the service and endpoint. */
+async function against<T>(service: string, endpoint: string, deps: SetupDeps, isTransient: (e: unknown) => boolean, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await retry(fn, {
+      retries: 4,
+      initialMs: 250,
+      maxMs: 2_000,
+      isRetriable: isTransient,
+      onRetry: (err, attempt, waitMs) => deps.log.warn({ service, endpoint, attempt, waitMs, err: String(err) }, `${service} not answering, retrying`),
+      ...deps.retry,
+    });
+  } catch (err) {
+    throw new ServiceError(service, endpoint, err, false);
+  }
+}
+
+const storeTransient = (err: unknown) => err instanceof StoreError && err.retriable;
+
+/** Idempotently creates the stream, the bucket and the DB schema the config names. */
+export async function runSetup(settings: Settings, deps: SetupDeps): Promise<SetupResult> {
+  const { config, secrets } = settings;
+  const result: Partial<SetupResult> = {};
+
+  if (!deps.skip?.stream) {
+    const kinesis = createKinesisClient(config);
+    try {
+      const s = await against('Kinesis', kinesisEndpoint(config), deps, isTransientAwsError, () =>
+        ensureStream(kinesis, { name: config.stream.name, shards: config.stream.shards, retentionHours: config.stream.retentionHours }),
+      );
+      result.stream = { name: config.stream.name, ...s };
+    } finally {
+      kinesis.destroy();
+    }
+  }
+
+  if (!deps.skip?.bucket) {
+    const s3 = createS3Client(config);
+    try {
+      const local = isLocalEndpoint(config.aws.s3Endpoint);
+      const constraint = !local && config.region !== 'us-east-1' ? config.region : undefined;
+      const b = await against('S3', s3Endpoint(config), deps, isTransientAwsError, () => ensureBucket(s3, config.s3.bucket, constraint));
+      result.bucket = { name: config.s3.bucket, ...b };
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  if (!deps.skip?.db) {
+    const url = config.db.url;
+    const service = url.startsWith('mysql:') ? 'MySQL' : 'SQLite';
+    let databaseCreated: boolean | undefined;
+    if (service === 'MySQL') {
+      // The database itself may not exist yet: create it through a connection without one.
+      const server = openMysqlStore(url, { ...(secrets.dbPassword ? { password: secrets.dbPassword } : {}), database: null, connectionLimit: 1 });
+      try {
+        const db = parseMysqlUrl(url).database;
+        const r = await against(service, server.description, deps, storeTransient, () =>
+          server.execute(`CREATE DATABASE IF NOT EXISTS \`${db.replace(/`/g, '``')}\` CHARACTER SET utf8mb4`),
+        );
+        databaseCreated = r.affectedRows > 0;
+      } finally {
+        await server.close();
+      }
+    }
+    const store = openStore(url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+    try {
+      const m = await against(service, store.description, deps, storeTransient, () => migrate(store));
+      result.db = { url: store.description, ...m, ...(databaseCreated !== undefined ? { databaseCreated } : {}) };
+    } finally {
+      await store.close();
+    }
+  }
+  return result as SetupResult;
+}

@@ -1,0 +1,44 @@
+import { migrations as allMigrations, type Migration } from './migrations.ts';
+import type { SqlExecutor, Store } from './Store.ts';
+
+export interface MigrateResult {
+  applied: number[];
+  current: number;
+}
+
+const LOCK = 'centos_migrations';
+
+async function applyPending(tx: SqlExecutor, migrations: Migration[]): Promise<MigrateResult> {
+  const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (done.has(m.version)) continue;
+    for (const sql of m.up[tx.dialect]) await tx.execute(sql);
+    await tx.execute('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+    applied.push(m.version);
+  }
+  return { applied, current: Math.max(0, ...done, ...applied) };
+}
+
+/** Applies pending migrations in order, once, even with several `setup`s racing. */
+export async function migrate(store: Store, migrations: Migration[] = allMigrations): Promise<MigrateResult> {
+  const ddl =
+    store.dialect === 'mysql'
+      ? 'CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY, name VARCHAR(191) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB'
+      : 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)';
+  await store.execute(ddl);
+
+  // SQLite DDL is transactional: the whole run is one write transaction.
+  if (store.dialect === 'sqlite') return store.transaction((tx) => applyPending(tx, migrations));
+
+  // MySQL commits each DDL statement by itself; a named lock keeps concurrent runs apart.
+  return store.transaction(async (tx) => {
+    const [lock] = await tx.query<{ got: number | string | null }>('SELECT GET_LOCK(?, 60) AS got', [LOCK]);
+    if (Number(lock?.got) !== 1) throw new Error('timed out waiting for another setup to finish migrating');
+    try {
+      return await applyPending(tx, migrations);
+    } finally {
+      await tx.query('SELECT RELEASE_LOCK(?)', [LOCK]);
+    }
+  });
+}

@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Settings } from '../../src/config/loadConfig.ts';
+import { startLocalStack, type LocalStack } from '../../src/local/startLocalStack.ts';
+
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export interface TestStack extends LocalStack {
+  dir: string;
+  /** Settings pointing at this stack, with overrides by key path. */
+  settings(flags?: Record<string, unknown>): Settings;
+}
+
+/** A real kinesalite + s3rver on free loopback ports, data in a fresh temp dir. */
+export async function startTestStack(): Promise<TestStack> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'centos-test-'));
+  const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0 });
+  return {
+    ...stack,
+    dir,
+    settings(flags = {}) {
+      return loadConfig({
+        cwd: dir,
+        env: {},
+        flags: {
+          'aws.kinesisEndpoint': stack.kinesisEndpoint,
+          'aws.s3Endpoint': stack.s3Endpoint,
+          'db.url': `sqlite:${path.join(dir, 'centos.db')}`,
+          'paths.generated': path.join(dir, 'generated'),
+          'paths.watch': path.join(dir, 'watch'),
+          'paths.done': path.join(dir, 'done'),
+          'paths.rejected': path.join(dir, 'rejected'),
+          'paths.deadLetters': path.join(dir, 'dead-letters'),
+          ...flags,
+        },
+      });
+    },
+    async close() {
+      await stack.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
