@@ -14,6 +14,8 @@ export const configSchema = z.strictObject({
       name: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'expected 1-128 characters of a-z A-Z 0-9 _ . -').default('centos-events').describe('Kinesis stream name'),
       shards: z.number().int().min(1).max(10_000).default(2).describe('shard count `setup` creates the stream with'),
       retentionHours: z.number().int().min(24).max(8760).default(24).describe('stream retention; also the de-duplication horizon of the dashboard'),
+      initialPosition: z.enum(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']).default('TRIM_HORIZON').describe('where a consumer starts on a shard it has no checkpoint for (children of a reshard always start at TRIM_HORIZON)'),
+      initialTimestamp: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 time' }).optional().describe('the time AT_TIMESTAMP starts from'),
     })
     .prefault({}),
   s3: z
@@ -57,6 +59,19 @@ export const configSchema = z.strictObject({
       dataDir: z.string().min(1).default('.centos/local').describe('where `local` keeps the embedded Kinesis and S3 data'),
       kinesisPort: port.default(4567).describe('loopback port of the embedded Kinesis'),
       s3Port: port.default(4569).describe('loopback port of the embedded S3'),
+    })
+    .prefault({}),
+  coordinator: z
+    .strictObject({
+      leaseDurationMs: z.number().int().min(1_000).default(10_000).describe('a lease not renewed for this long may be taken by another worker'),
+      renewIntervalMs: z.number().int().min(100).default(3_000).describe('how often a worker renews its leases and heartbeat (keep well inside leaseDurationMs)'),
+      takeIntervalMs: z.number().int().min(100).default(1_000).describe('how often a worker plans: take free or expired leases, steal or release toward a balanced share'),
+      shardSyncIntervalMs: z.number().int().min(500).default(10_000).describe('how often shards are listed to find new ones after resharding'),
+      maxRecordsPerFetch: z.number().int().min(1).max(10_000).default(10_000).describe('upper bound of GetRecords Limit'),
+      maxBytesPerFetch: z.number().int().min(65_536).default(4 * 1024 * 1024).describe('target bytes per GetRecords response; Limit adapts to record sizes to stay near it (bounds memory)'),
+      idleReadMs: z.number().int().min(10).default(200).describe('first wait after an empty GetRecords; doubles up to idleReadMaxMs'),
+      idleReadMaxMs: z.number().int().min(10).default(1_000).describe('longest wait between reads of an idle shard'),
+      watchdogMs: z.number().int().min(1_000).default(60_000).describe('a batch still processing after this long is reported as stuck'),
     })
     .prefault({}),
   log: z

@@ -23,3 +23,9 @@ export class StoreError extends CentosError {
     this.code = code;
   }
 }
+
+/** The schema is missing: `centos setup` has not run against this database. */
+export function isMissingTable(err: unknown): boolean {
+  const e = err instanceof StoreError ? err : undefined;
+  return e !== undefined && (e.code === 'ER_NO_SUCH_TABLE' || /no such table/i.test(e.message));
+}

@@ -27,4 +27,38 @@ export const migrations: Migration[] = [
       `CREATE TABLE IF NOT EXISTS centos_meta (name ${t.key} NOT NULL PRIMARY KEY, value ${t.text} NOT NULL, updated_at ${t.ts} NOT NULL)${d === 'mysql' ? ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4' : ''}`,
     ]),
   },
+  {
+    version: 2,
+    name: 'coordinator_leases_workers',
+    up: both((t, d) => {
+      const engine = d === 'mysql' ? ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4' : '';
+      return [
+        `CREATE TABLE IF NOT EXISTS leases (
+          app VARCHAR(64) NOT NULL,
+          shard_id VARCHAR(128) NOT NULL,
+          owner VARCHAR(191) NULL,
+          epoch ${t.bigint} NOT NULL DEFAULT 0,
+          expires_at ${t.ts} NOT NULL DEFAULT 0,
+          checkpoint_seq VARCHAR(128) NULL,
+          checkpoint_sub ${t.bigint} NOT NULL DEFAULT 0,
+          checkpoint_last SMALLINT NOT NULL DEFAULT 1,
+          parent_ids VARCHAR(300) NOT NULL DEFAULT '',
+          hash_start VARCHAR(40) NOT NULL DEFAULT '',
+          hash_end VARCHAR(40) NOT NULL DEFAULT '',
+          state VARCHAR(16) NOT NULL DEFAULT 'active',
+          millis_behind ${t.bigint} NULL,
+          updated_at ${t.ts} NOT NULL DEFAULT 0,
+          PRIMARY KEY (app, shard_id)
+        )${engine}`,
+        `CREATE TABLE IF NOT EXISTS workers (
+          app VARCHAR(64) NOT NULL,
+          worker_id VARCHAR(191) NOT NULL,
+          heartbeat_at ${t.ts} NOT NULL,
+          started_at ${t.ts} NOT NULL,
+          info VARCHAR(255) NOT NULL DEFAULT '',
+          PRIMARY KEY (app, worker_id)
+        )${engine}`,
+      ];
+    }),
+  },
 ];

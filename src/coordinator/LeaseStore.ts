@@ -1,0 +1,177 @@
+import type { SqlExecutor, Store } from '../store/Store.ts';
+import { insertIgnore, valuesList } from '../store/sql.ts';
+import type { LeaseView } from './leasePlanner.ts';
+import { LeaseLostError } from './LeaseLostError.ts';
+import { SHARD_END, type Position } from './position.ts';
+
+export interface ShardInfo {
+  shardId: string;
+  parentIds: string[];
+  hashStart: string;
+  hashEnd: string;
+}
+
+export interface LeaseRow extends LeaseView {
+  app: string;
+  checkpoint: Position | undefined;
+  hashStart: string;
+  hashEnd: string;
+  millisBehind: number | null;
+  updatedAt: number;
+}
+
+export interface WorkerRow {
+  app: string;
+  workerId: string;
+  heartbeatAt: number;
+  startedAt: number;
+  info: string;
+}
+
+interface RawLease {
+  app: string;
+  shard_id: string;
+  owner: string | null;
+  epoch: number | string;
+  expires_at: number | string;
+  checkpoint_seq: string | null;
+  checkpoint_sub: number | string;
+  checkpoint_last: number | string;
+  parent_ids: string;
+  hash_start: string;
+  hash_end: string;
+  state: string;
+  millis_behind: number | string | null;
+  updated_at: number | string;
+}
+
+function toLease(r: RawLease): LeaseRow {
+  return {
+    app: r.app,
+    shardId: r.shard_id,
+    owner: r.owner,
+    epoch: Number(r.epoch),
+    expiresAt: Number(r.expires_at),
+    state: r.state === 'ended' ? 'ended' : 'active',
+    parentIds: r.parent_ids ? r.parent_ids.split(',') : [],
+    checkpoint: r.checkpoint_seq === null ? undefined : { seq: r.checkpoint_seq, sub: Number(r.checkpoint_sub), last: Number(r.checkpoint_last) === 1 },
+    hashStart: r.hash_start,
+    hashEnd: r.hash_end,
+    millisBehind: r.millis_behind === null ? null : Number(r.millis_behind),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/**
+ * The lease table and worker heartbeats. Every ownership change is a compare-and-set on the
+ * epoch; losing a race is a `false` return, not an error.
+ */
+export class LeaseStore {
+  constructor(readonly store: Store) {}
+
+  async listLeases(app?: string): Promise<LeaseRow[]> {
+    const rows = app
+      ? await this.store.query<RawLease>('SELECT * FROM leases WHERE app = ? ORDER BY shard_id', [app])
+      : await this.store.query<RawLease>('SELECT * FROM leases ORDER BY app, shard_id');
+    return rows.map(toLease);
+  }
+
+  async getLease(app: string, shardId: string): Promise<LeaseRow | undefined> {
+    const [row] = await this.store.query<RawLease>('SELECT * FROM leases WHERE app = ? AND shard_id = ?', [app, shardId]);
+    return row ? toLease(row) : undefined;
+  }
+
+  /** Creates lease rows for shards not seen before; returns how many were new. */
+  async addShards(app: string, shards: readonly ShardInfo[], now: number): Promise<number> {
+    if (shards.length === 0) return 0;
+    const params = shards.flatMap((s) => [app, s.shardId, s.parentIds.join(','), s.hashStart, s.hashEnd, now]);
+    const r = await this.store.execute(
+      `${insertIgnore(this.store.dialect)} INTO leases (app, shard_id, parent_ids, hash_start, hash_end, updated_at) VALUES ${valuesList(shards.length, 6)}`,
+      params,
+    );
+    return r.affectedRows;
+  }
+
+  async heartbeat(app: string, workerId: string, now: number, info: string): Promise<void> {
+    const r = await this.store.execute('UPDATE workers SET heartbeat_at = ? WHERE app = ? AND worker_id = ?', [now, app, workerId]);
+    if (r.affectedRows === 0) {
+      await this.store.execute(`${insertIgnore(this.store.dialect)} INTO workers (app, worker_id, heartbeat_at, started_at, info) VALUES (?, ?, ?, ?, ?)`, [app, workerId, now, now, info.slice(0, 255)]);
+    }
+  }
+
+  async listWorkers(app?: string): Promise<WorkerRow[]> {
+    const rows = await this.store.query<{ app: string; worker_id: string; heartbeat_at: number | string; started_at: number | string; info: string }>(
+      app ? 'SELECT * FROM workers WHERE app = ? ORDER BY worker_id' : 'SELECT * FROM workers ORDER BY app, worker_id',
+      app ? [app] : [],
+    );
+    return rows.map((r) => ({ app: r.app, workerId: r.worker_id, heartbeatAt: Number(r.heartbeat_at), startedAt: Number(r.started_at), info: r.info }));
+  }
+
+  async removeWorker(app: string, workerId: string): Promise<void> {
+    await this.store.execute('DELETE FROM workers WHERE app = ? AND worker_id = ?', [app, workerId]);
+  }
+
+  /** Forgets workers silent for longer than `olderThanMs`. */
+  async pruneWorkers(app: string, now: number, olderThanMs: number): Promise<void> {
+    await this.store.execute('DELETE FROM workers WHERE app = ? AND heartbeat_at < ?', [app, now - olderThanMs]);
+  }
+
+  /**
+   * Takes a lease seen at `epoch`: free, expired or already ours, or — for a steal — still held by `from`.
+   * Returns the new epoch, or undefined if someone else changed the lease first.
+   */
+  async claim(app: string, shardId: string, me: string, epoch: number, now: number, durationMs: number, from?: string): Promise<number | undefined> {
+    const cond = from === undefined ? '(owner IS NULL OR expires_at <= ? OR owner = ?)' : 'owner = ?';
+    const r = await this.store.execute(
+      `UPDATE leases SET owner = ?, epoch = epoch + 1, expires_at = ?, updated_at = ? WHERE app = ? AND shard_id = ? AND epoch = ? AND state = 'active' AND ${cond}`,
+      [me, now + durationMs, now, app, shardId, epoch, ...(from === undefined ? [now, me] : [from])],
+    );
+    return r.affectedRows === 1 ? epoch + 1 : undefined;
+  }
+
+  /** Extends a lease this worker holds; false means it was lost. */
+  async renew(app: string, shardId: string, me: string, epoch: number, now: number, durationMs: number, millisBehind: number | null): Promise<boolean> {
+    const r = await this.store.execute(
+      'UPDATE leases SET expires_at = ?, millis_behind = ?, updated_at = ? WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?',
+      [now + durationMs, millisBehind, now, app, shardId, me, epoch],
+    );
+    return r.affectedRows === 1;
+  }
+
+  /** Gives a lease up at once, so another worker takes it on its next cycle. */
+  async release(app: string, shardId: string, me: string, epoch: number, now: number): Promise<boolean> {
+    const r = await this.store.execute('UPDATE leases SET owner = NULL, expires_at = 0, updated_at = ? WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?', [
+      now,
+      app,
+      shardId,
+      me,
+      epoch,
+    ]);
+    return r.affectedRows === 1;
+  }
+
+  /**
+   * One transaction: move the checkpoint (or end the shard) and run `work`, only if this worker
+   * still holds the lease at `epoch`. The lease row is updated first, so it is locked for the
+   * rest of the transaction and a concurrent steal waits for, or defeats, this commit.
+   */
+  async fencedCommit<T>(
+    app: string,
+    shardId: string,
+    me: string,
+    epoch: number,
+    to: Position | typeof SHARD_END,
+    now: number,
+    work?: (tx: SqlExecutor) => Promise<T>,
+  ): Promise<T | undefined> {
+    return this.store.transaction(async (tx) => {
+      const end = to === SHARD_END;
+      const r = await tx.execute(
+        `UPDATE leases SET checkpoint_seq = ?, checkpoint_sub = ?, checkpoint_last = ?, updated_at = ?${end ? ", state = 'ended', owner = NULL, expires_at = 0" : ''} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`,
+        [end ? SHARD_END : to.seq, end ? 0 : to.sub, end || to.last ? 1 : 0, now, app, shardId, me, epoch],
+      );
+      if (r.affectedRows !== 1) throw new LeaseLostError(app, shardId, epoch);
+      return work ? await work(tx) : undefined;
+    });
+  }
+}

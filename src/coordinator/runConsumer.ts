@@ -1,0 +1,363 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '../log/createLogger.ts';
+import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
+import type { SqlExecutor, Store } from '../store/Store.ts';
+import { StoreError } from '../store/StoreError.ts';
+import { backoffDelay } from '../util/retry.ts';
+import type { ConsumedRecord } from './deaggregate.ts';
+import { planLeases } from './leasePlanner.ts';
+import { LeaseLostError } from './LeaseLostError.ts';
+import { LeaseStore } from './LeaseStore.ts';
+import { comparePosition, SHARD_END, type Position } from './position.ts';
+import { ShardReader, type ReaderOptions } from './ShardReader.ts';
+
+export interface ShardContext {
+  readonly app: string;
+  readonly shardId: string;
+  readonly epoch: number;
+  readonly workerId: string;
+  readonly log: Logger;
+  /** Aborted when this worker stops working the shard: lease lost, released, or shutdown. */
+  readonly signal: AbortSignal;
+  /**
+   * Runs `work` and moves the checkpoint to `upTo` in one transaction, only while this worker
+   * holds the lease at `epoch`. Throws LeaseLostError (nothing written) when it does not.
+   */
+  commit<T>(upTo: Position, work?: (tx: SqlExecutor) => Promise<T>): Promise<T | undefined>;
+}
+
+/** One shard's processing, created per lease; its state dies with the lease. */
+export interface ShardProcessor {
+  processBatch(records: ConsumedRecord[], info: { millisBehindLatest: number | undefined }): Promise<void>;
+  /** The shard is closed and fully read: flush and commit what is buffered. */
+  shardEnded?(): Promise<void>;
+  /** Graceful stop or hand-off: flush and commit what is buffered. */
+  shutdown?(): Promise<void>;
+  /** The lease is gone: drop buffered state; commits would fail anyway. */
+  leaseLost?(): void;
+}
+
+export type ProcessorFactory = (ctx: ShardContext) => ShardProcessor | Promise<ShardProcessor>;
+
+export interface CoordinatorOptions extends ReaderOptions {
+  leaseDurationMs: number;
+  renewIntervalMs: number;
+  takeIntervalMs: number;
+  shardSyncIntervalMs: number;
+  watchdogMs: number;
+}
+
+export interface ConsumerDeps {
+  store: Store;
+  kinesis: KinesisReadPort;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface RunConsumerInput {
+  app: string;
+  processor: ProcessorFactory;
+  options: CoordinatorOptions;
+  /** Where a root shard without a checkpoint starts; children always start at TRIM_HORIZON. */
+  initialPosition: IteratorStart;
+  deps: ConsumerDeps;
+  workerId?: string;
+}
+
+export interface ConsumerCounters {
+  records: number;
+  batches: number;
+  commits: number;
+  leasesTaken: number;
+  leasesStolen: number;
+  leasesReleased: number;
+  leasesLost: number;
+  shardsEnded: number;
+  processorErrors: number;
+  stuckBatches: number;
+}
+
+export interface ConsumerHandle {
+  readonly workerId: string;
+  readonly counters: ConsumerCounters;
+  /** Shards this worker is working now. */
+  shards(): string[];
+  /** Graceful: stop fetching → finish in-flight batches → flush and commit → release leases. */
+  stop(): Promise<void>;
+  /** Like a crash: stop everything at once, commit nothing, release nothing. */
+  abandon(): void;
+  /** Resolves when the worker has stopped. */
+  readonly done: Promise<void>;
+}
+
+interface ShardTask {
+  shardId: string;
+  epoch: number;
+  expiresAt: number;
+  controller: AbortController;
+  lost: boolean;
+  release: boolean;
+  millisBehind: number | null;
+  promise: Promise<void>;
+}
+
+export function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+/** Runs one worker of a consumer application: leases shards, reads them in order, feeds the processor. */
+export function runConsumer(input: RunConsumerInput): ConsumerHandle {
+  const { app, options: o, deps } = input;
+  const now = deps.now ?? Date.now;
+  const me = input.workerId ?? newWorkerId();
+  const log = deps.log.child({ component: 'coordinator', app, worker: me });
+  const leases = new LeaseStore(deps.store);
+  const tasks = new Map<string, ShardTask>();
+  const counters: ConsumerCounters = { records: 0, batches: 0, commits: 0, leasesTaken: 0, leasesStolen: 0, leasesReleased: 0, leasesLost: 0, shardsEnded: 0, processorErrors: 0, stuckBatches: 0 };
+  const planning = new AbortController();
+  const renewing = new AbortController();
+  let abandoned = false;
+  let syncRequested = true;
+
+  const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
+
+  function markLost(task: ShardTask, why: string): void {
+    if (task.lost) return;
+    task.lost = true;
+    counters.leasesLost++;
+    log.warn({ shardId: task.shardId, epoch: task.epoch, why }, 'lease lost; dropping shard');
+    task.controller.abort();
+  }
+
+  function makeContext(task: ShardTask): ShardContext {
+    let committed: Position | undefined;
+    const shardLog = log.child({ shardId: task.shardId, epoch: task.epoch });
+    return {
+      app,
+      shardId: task.shardId,
+      epoch: task.epoch,
+      workerId: me,
+      log: shardLog,
+      signal: task.controller.signal,
+      async commit(upTo, work) {
+        if (committed && comparePosition(upTo, committed) < 0) throw new Error(`${task.shardId}: checkpoint ${upTo.seq}/${upTo.sub} is behind ${committed.seq}/${committed.sub}`);
+        for (let attempt = 1; ; attempt++) {
+          if (task.lost || abandoned) throw new LeaseLostError(app, task.shardId, task.epoch);
+          try {
+            const r = await leases.fencedCommit(app, task.shardId, me, task.epoch, upTo, now(), work);
+            committed = upTo;
+            counters.commits++;
+            return r;
+          } catch (err) {
+            if (err instanceof LeaseLostError) {
+              markLost(task, 'commit fenced off');
+              throw err;
+            }
+            if (!(err instanceof StoreError) || !err.retriable) throw err;
+            const wait = backoffDelay(attempt, { initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.5 });
+            shardLog.warn({ err: err.message, attempt, waitMs: wait }, 'commit failed, retrying');
+            await delay(wait);
+          }
+        }
+      },
+    };
+  }
+
+  async function watched<T>(task: ShardTask, what: string, p: Promise<T>): Promise<T> {
+    const started = now();
+    const timer = setTimeout(() => {
+      counters.stuckBatches++;
+      log.error({ shardId: task.shardId, what, runningMs: now() - started }, `processor stuck for over ${o.watchdogMs} ms`);
+    }, o.watchdogMs);
+    try {
+      return await p;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function work(task: ShardTask): Promise<void> {
+    for (let attempt = 1; !task.lost && !abandoned; attempt++) {
+      const lease = await leases.getLease(app, task.shardId);
+      if (!lease || lease.owner !== me || lease.epoch !== task.epoch) return markLost(task, 'lease changed before start');
+      if (lease.state === 'ended') return;
+      const ctx = makeContext(task);
+      const start: IteratorStart = lease.parentIds.length > 0 ? { type: 'TRIM_HORIZON' } : input.initialPosition;
+      const reader = new ShardReader(deps.kinesis, task.shardId, lease.checkpoint, start, o, log, task.controller.signal);
+      let processor: ShardProcessor | undefined;
+      try {
+        processor = await input.processor(ctx);
+        let pending: Promise<import('./ShardReader.ts').Fetched> | undefined = reader.next();
+        while (pending) {
+          const batch: import('./ShardReader.ts').Fetched = await pending;
+          if (task.controller.signal.aborted) break;
+          // Read ahead while the processor works on this batch.
+          pending = batch.end ? undefined : reader.next();
+          if (batch.records.length > 0) {
+            await watched(task, 'processBatch', processor.processBatch(batch.records, { millisBehindLatest: batch.millisBehindLatest }));
+            counters.records += batch.records.length;
+            counters.batches++;
+          }
+          if (batch.millisBehindLatest !== undefined) task.millisBehind = batch.millisBehindLatest;
+          if (batch.end) {
+            await watched(task, 'shardEnded', processor.shardEnded?.() ?? Promise.resolve());
+            await leases.fencedCommit(app, task.shardId, me, task.epoch, SHARD_END, now());
+            counters.shardsEnded++;
+            task.lost = true; // the lease row is released by the end commit
+            syncRequested = true;
+            log.info({ shardId: task.shardId }, 'shard ended; children become leasable');
+            return;
+          }
+        }
+        if (!task.lost && !abandoned) await watched(task, 'shutdown', processor.shutdown?.() ?? Promise.resolve());
+        return;
+      } catch (err) {
+        if (err instanceof LeaseLostError || task.lost || abandoned) {
+          if (err instanceof LeaseLostError) markLost(task, 'commit fenced off');
+          processor?.leaseLost?.();
+          return;
+        }
+        counters.processorErrors++;
+        processor?.leaseLost?.();
+        const wait = backoffDelay(attempt, { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.3 });
+        log.error({ shardId: task.shardId, err: err instanceof Error ? err.message : String(err), attempt, waitMs: wait }, 'shard processing failed; restarting from the checkpoint');
+        await sleep(wait, task.controller.signal);
+      }
+    }
+  }
+
+  function startTask(shardId: string, epoch: number): void {
+    const task: ShardTask = { shardId, epoch, expiresAt: now() + o.leaseDurationMs, controller: new AbortController(), lost: false, release: false, millisBehind: null, promise: Promise.resolve() };
+    tasks.set(shardId, task);
+    if (planning.signal.aborted) task.controller.abort();
+    task.promise = work(task)
+      .catch((err) => log.error({ shardId, err: String(err) }, 'shard task failed'))
+      .then(async () => {
+        if (!task.lost && !abandoned) {
+          if (await leases.release(app, shardId, me, task.epoch, now()).catch(() => false)) counters.leasesReleased++;
+        }
+        tasks.delete(shardId);
+      });
+  }
+
+  async function syncShards(): Promise<void> {
+    const shards = await deps.kinesis.listShards();
+    const added = await leases.addShards(app, shards, now());
+    if (added > 0) log.info({ added, shards: shards.length }, 'new shards found');
+  }
+
+  async function planCycle(): Promise<void> {
+    const t = now();
+    const all = await leases.listLeases(app);
+    const workers = (await leases.listWorkers(app)).filter((w) => w.heartbeatAt > t - o.leaseDurationMs).map((w) => w.workerId);
+    for (const l of all) {
+      const task = tasks.get(l.shardId);
+      if (task && !task.lost && (l.owner !== me || l.epoch !== task.epoch) && l.state === 'active') markLost(task, `now owned by ${l.owner ?? 'nobody'} at epoch ${l.epoch}`);
+    }
+    const view = all.map((l) => (tasks.has(l.shardId) && l.owner === me ? l : l.owner === me ? { ...l, expiresAt: 0 } : l));
+    const plan = planLeases({ now: t, me, leases: view, liveWorkers: workers });
+    for (const c of plan.take) {
+      if (tasks.has(c.shardId) || planning.signal.aborted) continue;
+      const epoch = await leases.claim(app, c.shardId, me, c.epoch, now(), o.leaseDurationMs);
+      if (epoch !== undefined) {
+        counters.leasesTaken++;
+        log.info({ shardId: c.shardId, epoch }, 'lease taken');
+        startTask(c.shardId, epoch);
+      }
+    }
+    if (plan.steal && !tasks.has(plan.steal.shardId) && !planning.signal.aborted) {
+      const epoch = await leases.claim(app, plan.steal.shardId, me, plan.steal.epoch, now(), o.leaseDurationMs, plan.steal.from);
+      if (epoch !== undefined) {
+        counters.leasesStolen++;
+        log.info({ shardId: plan.steal.shardId, epoch, from: plan.steal.from }, 'lease stolen toward a balanced share');
+        startTask(plan.steal.shardId, epoch);
+      }
+    }
+    for (const c of plan.release) {
+      const task = tasks.get(c.shardId);
+      if (task && !task.release) {
+        task.release = true;
+        log.info({ shardId: c.shardId }, 'handing lease off toward a balanced share');
+        task.controller.abort();
+      }
+    }
+  }
+
+  async function renewCycle(): Promise<void> {
+    const t = now();
+    try {
+      await leases.heartbeat(app, me, t, `${hostname()} pid ${process.pid}`);
+    } catch (err) {
+      log.warn({ err: String(err) }, 'heartbeat failed');
+    }
+    for (const task of tasks.values()) {
+      if (task.lost) continue;
+      try {
+        if (await leases.renew(app, task.shardId, me, task.epoch, now(), o.leaseDurationMs, task.millisBehind)) task.expiresAt = now() + o.leaseDurationMs;
+        else markLost(task, 'renewal refused');
+      } catch (err) {
+        log.warn({ shardId: task.shardId, err: String(err) }, 'lease renewal failed');
+        if (now() > task.expiresAt) markLost(task, 'could not renew before expiry');
+      }
+    }
+  }
+
+  async function loop(every: number, signal: AbortSignal, name: string, fn: () => Promise<void>): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await fn();
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, `${name} failed; retrying next cycle`);
+      }
+      await sleep(every, signal);
+    }
+  }
+
+  const started = (async () => {
+    await renewCycle();
+    let lastSync = 0;
+    const planLoop = loop(o.takeIntervalMs, planning.signal, 'lease planning', async () => {
+      if (syncRequested || now() - lastSync >= o.shardSyncIntervalMs) {
+        syncRequested = false;
+        lastSync = now();
+        await syncShards().catch((err) => {
+          syncRequested = true;
+          throw err;
+        });
+      }
+      await planCycle();
+    });
+    const renewLoop = loop(o.renewIntervalMs, renewing.signal, 'lease renewal', renewCycle);
+    await planLoop;
+    // Shutdown order: planning stopped → shards drain, flush, commit and release → renewal stops.
+    await Promise.all([...tasks.values()].map((t) => t.promise));
+    renewing.abort();
+    await renewLoop;
+    if (!abandoned) await leases.removeWorker(app, me).catch(() => undefined);
+  })();
+
+  const handle: ConsumerHandle = {
+    workerId: me,
+    counters,
+    shards: () => [...tasks.values()].filter((t) => !t.lost).map((t) => t.shardId),
+    async stop() {
+      log.info({ shards: handle.shards() }, 'stopping: finishing in-flight batches, committing, releasing leases');
+      planning.abort();
+      for (const t of tasks.values()) t.controller.abort();
+      await started;
+    },
+    abandon() {
+      abandoned = true;
+      for (const t of tasks.values()) {
+        t.lost = true;
+        t.controller.abort();
+      }
+      planning.abort();
+      renewing.abort();
+    },
+    done: started,
+  };
+  return handle;
+}

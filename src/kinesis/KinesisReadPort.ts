@@ -1,0 +1,76 @@
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
+import type { ShardInfo } from '../coordinator/LeaseStore.ts';
+
+export interface RawRecord {
+  sequenceNumber: string;
+  partitionKey: string;
+  data: Uint8Array;
+  arrivalMs: number;
+}
+
+export interface GetRecordsResult {
+  records: RawRecord[];
+  /** Undefined at SHARD_END: the shard is closed and fully read. */
+  nextIterator: string | undefined;
+  millisBehindLatest: number | undefined;
+}
+
+export type IteratorStart =
+  | { type: 'TRIM_HORIZON' | 'LATEST' }
+  | { type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; seq: string }
+  | { type: 'AT_TIMESTAMP'; timestampMs: number };
+
+/** The three Kinesis calls a consumer makes. */
+export interface KinesisReadPort {
+  listShards(): Promise<ShardInfo[]>;
+  getShardIterator(shardId: string, start: IteratorStart): Promise<string>;
+  getRecords(iterator: string, limit: number): Promise<GetRecordsResult>;
+}
+
+export function sdkKinesisReadPort(client: KinesisClient, streamName: string): KinesisReadPort {
+  return {
+    async listShards() {
+      const shards: ShardInfo[] = [];
+      let token: string | undefined;
+      do {
+        // With a NextToken, ListShards must not name the stream.
+        const r = await client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName }));
+        for (const s of r.Shards ?? []) {
+          shards.push({
+            shardId: s.ShardId!,
+            parentIds: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => Boolean(p)),
+            hashStart: s.HashKeyRange?.StartingHashKey ?? '',
+            hashEnd: s.HashKeyRange?.EndingHashKey ?? '',
+          });
+        }
+        token = r.NextToken;
+      } while (token);
+      return shards;
+    },
+    async getShardIterator(shardId, start) {
+      const r = await client.send(
+        new GetShardIteratorCommand({
+          StreamName: streamName,
+          ShardId: shardId,
+          ShardIteratorType: start.type as ShardIteratorType,
+          ...('seq' in start ? { StartingSequenceNumber: start.seq } : {}),
+          ...('timestampMs' in start ? { Timestamp: new Date(start.timestampMs) } : {}),
+        }),
+      );
+      return r.ShardIterator!;
+    },
+    async getRecords(iterator, limit) {
+      const r = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+      return {
+        records: (r.Records ?? []).map((x) => ({
+          sequenceNumber: x.SequenceNumber!,
+          partitionKey: x.PartitionKey!,
+          data: x.Data ?? new Uint8Array(),
+          arrivalMs: x.ApproximateArrivalTimestamp?.getTime() ?? 0,
+        })),
+        nextIterator: r.NextShardIterator ?? undefined,
+        millisBehindLatest: r.MillisBehindLatest,
+      };
+    },
+  };
+}
