@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CentosError, ServiceError, UsageError } from '../errors.ts';
 import { configCommand } from './commands/configCommand.ts';
+import { consumeCommand } from './commands/consumeCommand.ts';
+import { consumerRoles } from '../consumers/consumerRoles.ts';
 import { generateCommand } from './commands/generateCommand.ts';
 import { localCommand } from './commands/localCommand.ts';
 import { setupCommand } from './commands/setupCommand.ts';
@@ -17,6 +19,10 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', '\nConfiguration: defaults < config file < CENTOS_* environment < flags. See config.example.json.');
   for (const make of [generateCommand, setupCommand, statusCommand, localCommand, configCommand]) program.addCommand(make(io));
+  // Consumers appear only once a role works.
+  if (Object.keys(consumerRoles).length > 0) program.addCommand(consumeCommand(io));
+  if (consumerRoles.archive) program.addCommand(consumeCommand(io, 'archive', 'archive'));
+  if (consumerRoles.dashboard) program.addCommand(consumeCommand(io, 'dashboard', 'dashboard-consume'));
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   for (const sub of program.commands) {

@@ -61,6 +61,12 @@ export const configSchema = z.strictObject({
       s3Port: port.default(4569).describe('loopback port of the embedded S3'),
     })
     .prefault({}),
+  apps: z
+    .strictObject({
+      archive: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ . -').default('CentosArchiver').describe('application name of the S3 archive consumer (its leases and checkpoints)'),
+      dashboard: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ . -').default('CentosDashboard').describe('application name of the dashboard consumer'),
+    })
+    .prefault({}),
   coordinator: z
     .strictObject({
       leaseDurationMs: z.number().int().min(1_000).default(10_000).describe('a lease not renewed for this long may be taken by another worker'),

@@ -1,0 +1,60 @@
+import { createKinesisClient } from '../aws/awsClients.ts';
+import type { Settings } from '../config/loadConfig.ts';
+import { runConsumer, type ConsumerHandle } from '../coordinator/runConsumer.ts';
+import type { IteratorStart } from '../kinesis/KinesisReadPort.ts';
+import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
+import type { Logger } from '../log/createLogger.ts';
+import { openStore } from '../store/openStore.ts';
+import type { ConsumerRole } from './consumerRoles.ts';
+
+export function initialPositionOf(settings: Settings): IteratorStart {
+  const s = settings.config.stream;
+  if (s.initialPosition === 'AT_TIMESTAMP') return { type: 'AT_TIMESTAMP', timestampMs: Date.parse(s.initialTimestamp ?? new Date().toISOString()) };
+  return { type: s.initialPosition };
+}
+
+export interface RunningConsumer {
+  handle: ConsumerHandle;
+  /** Graceful stop, then closes the clients. */
+  stop(): Promise<void>;
+}
+
+/** Wires a consumer role to the coordinator runtime with the configured store and Kinesis client. */
+export async function startConsumer(settings: Settings, role: ConsumerRole, log: Logger, workerId?: string): Promise<RunningConsumer> {
+  const { config, secrets } = settings;
+  const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+  const kinesis = createKinesisClient(config);
+  const instance = await role.create({ settings, store, log });
+  const c = config.coordinator;
+  const handle = runConsumer({
+    app: role.appName(settings),
+    processor: instance.processor,
+    options: {
+      leaseDurationMs: c.leaseDurationMs,
+      renewIntervalMs: c.renewIntervalMs,
+      takeIntervalMs: c.takeIntervalMs,
+      shardSyncIntervalMs: c.shardSyncIntervalMs,
+      maxRecordsPerFetch: c.maxRecordsPerFetch,
+      maxBytesPerFetch: c.maxBytesPerFetch,
+      idleMs: c.idleReadMs,
+      idleMaxMs: c.idleReadMaxMs,
+      watchdogMs: c.watchdogMs,
+    },
+    initialPosition: initialPositionOf(settings),
+    deps: { store, kinesis: sdkKinesisReadPort(kinesis, config.stream.name), log },
+    ...(workerId ? { workerId } : {}),
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    handle,
+    stop() {
+      stopped ??= (async () => {
+        await handle.stop();
+        await instance.close();
+        kinesis.destroy();
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+}
