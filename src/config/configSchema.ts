@@ -67,6 +67,17 @@ export const configSchema = z.strictObject({
       dashboard: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ . -').default('CentosDashboard').describe('application name of the dashboard consumer'),
     })
     .prefault({}),
+  scheduler: z
+    .strictObject({
+      intervalMs: z.number().int().min(200).default(3_000).describe('how often the dashboard roll-ups are recomputed'),
+      windowMinutes: z.number().int().min(1).max(1440).default(7).describe('the dashboard window: activity by type and top users over the last N minutes'),
+      topUsers: z.number().int().min(1).max(1000).default(10).describe('how many top users the roll-up keeps'),
+      latest: z.number().int().min(1).max(1000).default(20).describe('how many latest activities the roll-up keeps'),
+      retentionIntervalMs: z.number().int().min(1_000).default(60_000).describe('how often old rows are pruned'),
+      pruneBatch: z.number().int().min(10).max(100_000).default(1_000).describe('rows deleted per statement when pruning, so ingestion is never blocked for long'),
+      leaseDurationMs: z.number().int().min(1_000).default(10_000).describe('a standby scheduler takes over after the leader has been silent this long'),
+    })
+    .prefault({}),
   coordinator: z
     .strictObject({
       leaseDurationMs: z.number().int().min(1_000).default(10_000).describe('a lease not renewed for this long may be taken by another worker'),

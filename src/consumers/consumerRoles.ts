@@ -1,4 +1,5 @@
 import type { Settings } from '../config/loadConfig.ts';
+import { dashboardRole } from '../dashboard/dashboardRole.ts';
 import type { ProcessorFactory } from '../coordinator/runConsumer.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { Store } from '../store/Store.ts';
@@ -22,4 +23,6 @@ export interface ConsumerRole {
 }
 
 /** The roles `centos consume --role` accepts; a role is listed only once it works. */
-export const consumerRoles: Record<string, ConsumerRole> = {};
+export const consumerRoles: Record<string, ConsumerRole> = {
+  dashboard: dashboardRole,
+};

@@ -150,6 +150,15 @@ export class LeaseStore {
     return r.affectedRows === 1;
   }
 
+  /** Runs `work` in a transaction that commits only while this worker holds the lease at `epoch`. */
+  async withLease<T>(app: string, shardId: string, me: string, epoch: number, now: number, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.store.transaction(async (tx) => {
+      const r = await tx.execute('UPDATE leases SET updated_at = ? WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?', [now, app, shardId, me, epoch]);
+      if (r.affectedRows !== 1) throw new LeaseLostError(app, shardId, epoch);
+      return work(tx);
+    });
+  }
+
   /**
    * One transaction: move the checkpoint (or end the shard) and run `work`, only if this worker
    * still holds the lease at `epoch`. The lease row is updated first, so it is locked for the

@@ -61,4 +61,75 @@ export const migrations: Migration[] = [
       ];
     }),
   },
+  {
+    version: 3,
+    name: 'dashboard',
+    up: both((t, d) => {
+      const engine = d === 'mysql' ? ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin' : '';
+      const auto = d === 'mysql' ? 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
+      const index = (name: string, table: string, cols: string) => (d === 'mysql' ? `CREATE INDEX ${name} ON ${table} (${cols})` : `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${cols})`);
+      return [
+        // id is the order events were applied in; event_id is the de-duplication key.
+        `CREATE TABLE IF NOT EXISTS events (
+          id ${auto},
+          event_id VARCHAR(128) NOT NULL UNIQUE,
+          userid VARCHAR(256) NOT NULL,
+          full_name ${t.text} NOT NULL,
+          gender VARCHAR(1) NOT NULL,
+          relationship_status VARCHAR(32) NOT NULL,
+          activity_type VARCHAR(32) NOT NULL,
+          activity_metadata ${t.text} NOT NULL,
+          activity_ts ${t.ts} NOT NULL,
+          user_seq ${t.bigint} NULL,
+          shard_id VARCHAR(128) NOT NULL,
+          seq VARCHAR(128) NOT NULL,
+          sub INT NOT NULL,
+          ingested_at ${t.ts} NOT NULL
+        )${engine}`,
+        index('events_ingested', 'events', 'ingested_at'),
+        index('events_user', 'events', 'userid, id'),
+        `CREATE TABLE IF NOT EXISTS users (
+          userid VARCHAR(256) NOT NULL PRIMARY KEY,
+          full_name ${t.text} NOT NULL,
+          gender VARCHAR(1) NOT NULL,
+          relationship_status VARCHAR(32) NOT NULL,
+          last_activity_type VARCHAR(32) NOT NULL,
+          last_activity_metadata ${t.text} NOT NULL,
+          last_activity_ts ${t.ts} NOT NULL,
+          last_user_seq ${t.bigint} NULL,
+          last_event_id VARCHAR(128) NOT NULL,
+          last_shard_id VARCHAR(128) NOT NULL,
+          last_seq VARCHAR(128) NOT NULL,
+          last_sub INT NOT NULL,
+          event_count ${t.bigint} NOT NULL,
+          updated_at ${t.ts} NOT NULL
+        )${engine}`,
+        `CREATE TABLE IF NOT EXISTS counters (name VARCHAR(64) NOT NULL PRIMARY KEY, value ${t.bigint} NOT NULL)${engine}`,
+        `CREATE TABLE IF NOT EXISTS activity_minute (
+          minute ${t.ts} NOT NULL,
+          activity_type VARCHAR(32) NOT NULL,
+          events ${t.bigint} NOT NULL,
+          PRIMARY KEY (minute, activity_type)
+        )${engine}`,
+        `CREATE TABLE IF NOT EXISTS dead_letters (
+          id ${auto},
+          app VARCHAR(64) NOT NULL,
+          shard_id VARCHAR(128) NOT NULL,
+          seq VARCHAR(128) NOT NULL,
+          sub INT NOT NULL,
+          reason ${t.text} NOT NULL,
+          payload ${t.text} NOT NULL,
+          payload_encoding VARCHAR(8) NOT NULL,
+          created_at ${t.ts} NOT NULL
+        )${engine}`,
+        `CREATE TABLE IF NOT EXISTS rollups (
+          name VARCHAR(64) NOT NULL PRIMARY KEY,
+          window_start ${t.ts} NOT NULL,
+          window_end ${t.ts} NOT NULL,
+          body ${d === 'mysql' ? 'MEDIUMTEXT' : 'TEXT'} NOT NULL,
+          computed_at ${t.ts} NOT NULL
+        )${engine}`,
+      ];
+    }),
+  },
 ];

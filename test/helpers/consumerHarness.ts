@@ -172,3 +172,18 @@ export function checkExactlyOnceInOrder(rows: Array<{ pk: string; n: number }>, 
   }
   return problems.slice(0, 10);
 }
+
+/** Puts events keyed by userid, in order, 500 per call (per-user order is kept across calls). */
+export async function putEvents(env: Env, events: readonly import('../../src/events/eventSchema.ts').UserEvent[], raw: Array<{ pk: string; data: Buffer }> = []): Promise<void> {
+  const { serializeEvent } = await import('../../src/events/eventSchema.ts');
+  const entries = [...events.map((e) => ({ PartitionKey: e.userid, Data: Buffer.from(serializeEvent(e)) })), ...raw.map((r) => ({ PartitionKey: r.pk, Data: r.data }))];
+  for (let i = 0; i < entries.length; i += 500) {
+    const r = await env.kinesis.send(new PutRecordsCommand({ StreamName: env.stream, Records: entries.slice(i, i + 500) }));
+    if (r.FailedRecordCount) throw new Error(`put failed for ${r.FailedRecordCount} records`);
+  }
+}
+
+export async function counter(env: Env, name: string): Promise<number> {
+  const [row] = await env.store.query<{ value: number }>('SELECT value FROM counters WHERE name = ?', [name]);
+  return Number(row?.value ?? 0);
+}

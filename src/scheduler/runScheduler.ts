@@ -1,0 +1,116 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { newWorkerId } from '../coordinator/runConsumer.ts';
+import { LeaseLostError } from '../coordinator/LeaseLostError.ts';
+import { LeaseStore } from '../coordinator/LeaseStore.ts';
+import type { Logger } from '../log/createLogger.ts';
+import type { SqlExecutor, Store } from '../store/Store.ts';
+
+export const SCHEDULER_APP = '__scheduler__';
+const LEADER = 'leader';
+
+export interface JobContext {
+  store: Store;
+  now: number;
+  log: Logger;
+  /** A transaction that commits only while this scheduler is still the leader. */
+  fenced<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+}
+
+export interface Job {
+  name: string;
+  everyMs: number;
+  run(ctx: JobContext): Promise<unknown>;
+}
+
+export interface SchedulerHandle {
+  readonly id: string;
+  isLeader(): boolean;
+  readonly runs: Record<string, number>;
+  stop(): Promise<void>;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Runs periodic jobs on exactly one active scheduler: a leader lease in the lease table. Others
+ * wait as standbys and take over once the leader's lease expires (or at once when it stops).
+ */
+export function runScheduler(o: { store: Store; log: Logger; jobs: Job[]; leaseDurationMs: number; tickMs: number; now?: () => number; id?: string }): SchedulerHandle {
+  const now = o.now ?? Date.now;
+  const id = o.id ?? newWorkerId();
+  const leases = new LeaseStore(o.store);
+  const log = o.log.child({ component: 'scheduler', scheduler: id });
+  const stopping = new AbortController();
+  const lastRun = new Map<string, number>();
+  const runs: Record<string, number> = {};
+  let epoch: number | undefined;
+  let renewedAt = 0;
+
+  async function lead(): Promise<void> {
+    const t = now();
+    if (epoch !== undefined) {
+      if (await leases.renew(SCHEDULER_APP, LEADER, id, epoch, t, o.leaseDurationMs, null)) renewedAt = t;
+      else {
+        log.warn({ epoch }, 'lost scheduler leadership; standing by');
+        epoch = undefined;
+      }
+      return;
+    }
+    await leases.addShards(SCHEDULER_APP, [{ shardId: LEADER, parentIds: [], hashStart: '', hashEnd: '' }], t);
+    const lease = await leases.getLease(SCHEDULER_APP, LEADER);
+    if (!lease || (lease.owner !== null && lease.expiresAt > t && lease.owner !== id)) return;
+    const got = await leases.claim(SCHEDULER_APP, LEADER, id, lease.epoch, t, o.leaseDurationMs);
+    if (got !== undefined) {
+      epoch = got;
+      renewedAt = t;
+      log.info({ epoch }, 'scheduler is the leader');
+    }
+  }
+
+  async function runDue(): Promise<void> {
+    for (const job of o.jobs) {
+      if (epoch === undefined || stopping.signal.aborted) return;
+      // Leadership must be fresh: never act on a lease that may have expired meanwhile.
+      if (now() - renewedAt > o.leaseDurationMs / 2) return;
+      const t = now();
+      if (t - (lastRun.get(job.name) ?? 0) < job.everyMs) continue;
+      lastRun.set(job.name, t);
+      const e = epoch;
+      try {
+        await job.run({ store: o.store, now: t, log: log.child({ job: job.name }), fenced: (work) => leases.withLease(SCHEDULER_APP, LEADER, id, e, now(), work) });
+        runs[job.name] = (runs[job.name] ?? 0) + 1;
+      } catch (err) {
+        if (err instanceof LeaseLostError) {
+          epoch = undefined;
+          log.warn('lost scheduler leadership during a job; its writes were rolled back');
+          return;
+        }
+        log.error({ job: job.name, err: err instanceof Error ? err.message : String(err) }, 'job failed; it runs again next interval');
+      }
+    }
+  }
+
+  const done = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await lead();
+        await runDue();
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'scheduler cycle failed; retrying');
+      }
+      await delay(o.tickMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+    }
+    if (epoch !== undefined) await leases.release(SCHEDULER_APP, LEADER, id, epoch, now()).catch(() => undefined);
+    epoch = undefined;
+  })();
+
+  return {
+    id,
+    isLeader: () => epoch !== undefined,
+    runs,
+    async stop() {
+      stopping.abort();
+      await done;
+    },
+    done,
+  };
+}
