@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
+import { runConsumer } from '../../src/coordinator/runConsumer.ts';
+import { dashboardProcessor } from '../../src/dashboard/dashboardRole.ts';
+import { EventGenerator } from '../../src/generate/EventGenerator.ts';
+import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
+import { openStore } from '../../src/store/openStore.ts';
+import { counter, fastCoordinator, makeEnv, putEvents, silentLog, waitFor, type Env } from '../helpers/consumerHarness.ts';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.ts';
+import { startTestStack, type TestStack } from '../helpers/testStack.ts';
+
+describe('dashboard consumer when MySQL goes away and comes back', () => {
+  let stack: TestStack;
+  let env: Env | undefined;
+  let proxy: TcpProxy;
+  before(async () => {
+    stack = await startTestStack();
+    env = await makeEnv(stack, 'mysql', 2);
+  });
+  after(async () => {
+    await env?.close();
+    await proxy?.close();
+    await stack.close();
+  });
+
+  it('retries with backoff, keeps its leases, loses and duplicates nothing', async (t) => {
+    if (!env) return t.skip('no MySQL server');
+    const url = new URL(env.settings.config.db.url);
+    proxy = await startTcpProxy(Number(url.port || 3306), url.hostname);
+    url.port = String(proxy.port);
+    const store = openStore(url.toString());
+    const gen = new EventGenerator({ seed: 21, users: 40, duplicates: 0.1, startMs: 0 });
+    const events = Array.from({ length: 3000 }, () => gen.next());
+    const distinct = new Set(events.map((e) => e.eventId)).size;
+    const w = runConsumer({
+      app: 'test-app',
+      processor: dashboardProcessor('test-app', { batches: 0, applied: 0, duplicates: 0, outOfOrder: 0, deadLetters: 0 }),
+      options: { ...fastCoordinator, leaseDurationMs: 20_000 },
+      initialPosition: { type: 'TRIM_HORIZON' },
+      deps: { store, kinesis: sdkKinesisReadPort(env.kinesis, env.stream), log: silentLog },
+    });
+    try {
+      await putEvents(env, events.slice(0, 1000));
+      await waitFor('first part applied', async () => (await counter(env!, 'events_applied')) > 0);
+      const epochsBefore = (await new LeaseStore(env.store).listLeases('test-app')).map((l) => l.epoch);
+      proxy.cut();
+      await putEvents(env, events.slice(1000));
+      await delay(2_500);
+      proxy.resume();
+      await waitFor('all applied', async () => (await counter(env!, 'events_applied')) >= distinct, 60_000);
+      await w.stop();
+      assert.equal(await counter(env, 'events_applied'), distinct);
+      assert.equal(await counter(env, 'duplicates_dropped'), events.length - distinct);
+      const [rows] = await env.store.query<{ n: number }>('SELECT COUNT(*) AS n FROM events');
+      assert.equal(Number(rows!.n), distinct);
+      const epochsAfter = (await new LeaseStore(env.store).listLeases('test-app')).map((l) => l.epoch);
+      assert.deepEqual(epochsAfter, epochsBefore, 'the worker kept its leases through the outage');
+      assert.equal(w.counters.leasesLost, 0);
+    } finally {
+      await w.stop();
+      await store.close();
+    }
+  });
+});
