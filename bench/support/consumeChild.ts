@@ -1,0 +1,108 @@
+/**
+ * A measured consumer in its own process (so its RSS is its own): reads a backlog to the end and
+ * prints one JSON line {events, seconds, maxRssMb}. Modes:
+ *   plain      a bare GetRecords loop over every shard (with de-aggregation when aggregated)
+ *   noop       runConsumer with a processor that only checkpoints each batch
+ *   dashboard  runConsumer with the dashboard processor
+ *   worker     runConsumer (noop) that runs until SIGTERM and reports when it processed records
+ */
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { readFileSync } from 'node:fs';
+import { createKinesisClient } from '../../src/aws/awsClients.ts';
+import { loadConfig } from '../../src/config/loadConfig.ts';
+import { runConsumer, type ProcessorFactory } from '../../src/coordinator/runConsumer.ts';
+import { dashboardProcessor } from '../../src/dashboard/dashboardRole.ts';
+import { decodeAggregate } from '../../src/kinesis/kplAggregation.ts';
+import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
+import { createLogger } from '../../src/log/createLogger.ts';
+import { openStore } from '../../src/store/openStore.ts';
+
+const [mode, stream, kinesisEndpoint, dbUrl, expectedArg, leaseMsArg] = process.argv.slice(2) as [string, string, string, string, string, string?];
+const expected = Number(expectedArg);
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const { config } = loadConfig({ env: {}, flags: { 'aws.kinesisEndpoint': kinesisEndpoint, 'stream.name': stream } });
+const kinesis = createKinesisClient(config);
+let maxRss = 0;
+const sampler = setInterval(() => (maxRss = Math.max(maxRss, process.memoryUsage().rss)), 50);
+const vmHwm = () => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : maxRss / 1048576;
+};
+const report = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify({ ...o, maxRssMb: Math.round(vmHwm()) }) + '\n');
+
+async function plain(): Promise<number> {
+  const shards = (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
+  let events = 0;
+  await Promise.all(
+    shards.map(async (s) => {
+      let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: s.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+      for (;;) {
+        const r = await kinesis.send(new GetRecordsCommand({ ShardIterator: it!, Limit: 10_000 }));
+        for (const rec of r.Records ?? []) events += decodeAggregate(rec.Data!)?.length ?? 1;
+        it = r.NextShardIterator;
+        if ((r.Records ?? []).length === 0 || (r.MillisBehindLatest === 0 && (r.Records ?? []).length < 10)) break;
+      }
+    }),
+  );
+  return events;
+}
+
+async function main() {
+  const t0 = performance.now();
+  if (mode === 'plain') {
+    const events = await plain();
+    report({ mode, events, seconds: (performance.now() - t0) / 1000 });
+    return;
+  }
+  const store = openStore(dbUrl);
+  const log = createLogger({ level: 'warn', pretty: false });
+  let events = 0;
+  let firstAt = 0;
+  const counters = { batches: 0, applied: 0, duplicates: 0, outOfOrder: 0, deadLetters: 0 };
+  const noop: ProcessorFactory = (ctx) => ({
+    async processBatch(records) {
+      if (!firstAt) firstAt = Date.now();
+      events += records.length;
+      await ctx.commit(records[records.length - 1]!);
+      if (mode === 'worker') process.stdout.write(JSON.stringify({ t: Date.now(), shard: ctx.shardId, n: records.length }) + '\n');
+    },
+  });
+  const dash = dashboardProcessor('bench-dashboard', counters);
+  const processor: ProcessorFactory = mode === 'dashboard' ? (ctx) => { const p = dash(ctx); return { processBatch: async (r, i) => { events += r.length; await p.processBatch(r, i); } }; } : noop;
+  const leaseMs = Number(leaseMsArg ?? 10_000);
+  const handle = runConsumer({
+    app: mode === 'dashboard' ? 'bench-dashboard' : 'bench',
+    processor,
+    options: { leaseDurationMs: leaseMs, renewIntervalMs: Math.floor(leaseMs / 3), takeIntervalMs: 500, shardSyncIntervalMs: 10_000, maxRecordsPerFetch: 10_000, maxBytesPerFetch: 4 * 1024 * 1024, idleMs: 50, idleMaxMs: 200, watchdogMs: 60_000 },
+    initialPosition: { type: 'TRIM_HORIZON' },
+    deps: { store, kinesis: sdkKinesisReadPort(kinesis, stream), log },
+  });
+  if (mode === 'worker') {
+    process.stdout.write(JSON.stringify({ ready: handle.workerId }) + '\n');
+    process.on('SIGTERM', async () => {
+      await handle.stop();
+      process.exit(0);
+    });
+    return;
+  }
+  while (events < expected) await new Promise((r) => setTimeout(r, 20));
+  const seconds = (performance.now() - t0) / 1000;
+  await handle.stop();
+  await store.close();
+  report({ mode, events, seconds, applied: counters.applied });
+}
+
+main().then(
+  () => {
+    if (mode !== 'worker') {
+      clearInterval(sampler);
+      kinesis.destroy();
+      process.exit(0);
+    }
+  },
+  (err) => {
+    process.stderr.write(String(err?.stack ?? err) + '\n');
+    process.exit(1);
+  },
+);
