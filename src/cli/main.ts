@@ -3,6 +3,7 @@ import { CentosError, ServiceError, UsageError } from '../errors.ts';
 import { configCommand } from './commands/configCommand.ts';
 import { generateCommand } from './commands/generateCommand.ts';
 import { localCommand } from './commands/localCommand.ts';
+import { produceCommand } from './commands/produceCommand.ts';
 import { setupCommand } from './commands/setupCommand.ts';
 import type { CliIo } from './context.ts';
 import { version } from './version.ts';
@@ -15,7 +16,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', '\nConfiguration: defaults < config file < CENTOS_* environment < flags. See config.example.json.');
-  for (const make of [generateCommand, setupCommand, localCommand, configCommand]) program.addCommand(make(io));
+  for (const make of [generateCommand, produceCommand, setupCommand, localCommand, configCommand]) program.addCommand(make(io));
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   for (const sub of program.commands) {
