@@ -37,7 +37,12 @@ export class FileJob implements RecordOwner {
     this.check();
   }
 
+  /** Every event is accounted for: the outcome is (or is about to be) known. */
+  get complete(): boolean {
+    return this.sealed && this.ackedCount + this.deadCount === this.total;
+  }
+
   private check(): void {
-    if (this.sealed && this.ackedCount + this.deadCount === this.total) this.resolve(this.deadCount === 0 ? 'acknowledged' : 'incomplete');
+    if (this.complete) this.resolve(this.deadCount === 0 ? 'acknowledged' : 'incomplete');
   }
 }

@@ -64,7 +64,7 @@ export async function runProducer(o: RunProducerOptions): Promise<RunProducerRes
   const result: RunProducerResult = { filesDone: 0, filesRejected: 0, filesIncomplete: [] };
   const active = new Map<string, FileJob>();
   const givenUpUntil = new Map<string, number>();
-  const finishing = new Set<Promise<void>>();
+  const finishing = new Map<FileJob, Promise<void>>();
   const aborted = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 
   const reject = async (file: string, reason: string): Promise<void> => {
@@ -146,8 +146,8 @@ export async function runProducer(o: RunProducerOptions): Promise<RunProducerRes
       }
       active.delete(job.name);
     });
-    finishing.add(p);
-    void p.finally(() => finishing.delete(p));
+    finishing.set(job, p);
+    void p.finally(() => finishing.delete(job));
   };
 
   const settle = async (): Promise<void> => {
@@ -159,8 +159,9 @@ export async function runProducer(o: RunProducerOptions): Promise<RunProducerRes
         log.warn({ unacknowledged: counters.bufferedEvents }, 'shutdown timeout: leaving unfinished files in place');
       }
     }
-    await Promise.all([...finishing]);
-    for (const job of active.values()) result.filesIncomplete.push(job.path);
+    // Files cut short by the shutdown never complete; they stay where they are.
+    await Promise.all([...finishing].filter(([job]) => job.complete).map(([, p]) => p));
+    for (const job of active.values()) if (!job.complete) result.filesIncomplete.push(job.path);
   };
 
   if (o.input.kind === 'files') {
