@@ -91,6 +91,26 @@ export const configSchema = z.strictObject({
       watchdogMs: z.number().int().min(1_000).default(60_000).describe('a batch still processing after this long is reported as stuck'),
     })
     .prefault({}),
+  producer: z
+    .strictObject({
+      aggregation: z.boolean().default(true).describe('pack events into KPL aggregates per destination shard (`produce --no-aggregation` sends one event per Kinesis record)'),
+      aggregationMaxBytes: z.number().int().min(1024).max(1_048_576).default(51_200).describe('largest aggregate in bytes (the KPL default is 50 KiB; Kinesis allows 1 MiB per record)'),
+      strictOrder: z.boolean().default(true).describe('never let a newer record of a partition key overtake an older one that is being retried (at most one in-flight record per key)'),
+      rateLimitPercent: z.number().min(1).max(1000).default(95).describe('per-shard send rate as a percentage of shardBytesPerSec / shardRecordsPerSec'),
+      shardBytesPerSec: z.number().int().min(1).default(1_000_000).describe('write limit of one shard in bytes/s (AWS: 1 MB/s); raise it for an emulator that enforces none'),
+      shardRecordsPerSec: z.number().int().min(1).default(1000).describe('write limit of one shard in records/s (AWS: 1000)'),
+      lingerMs: z.number().int().min(0).max(60_000).default(100).describe('longest an event waits for more events before a partly filled PutRecords call is sent'),
+      maxConcurrentCalls: z.number().int().min(1).max(256).default(4).describe('PutRecords calls in flight at once'),
+      maxBufferedRecords: z.number().int().min(1).default(100_000).describe('events read but not yet acknowledged; reading input pauses above this'),
+      maxBufferedBytes: z.number().int().min(1024).default(64 * 1024 * 1024).describe('bytes of events read but not yet acknowledged; reading input pauses above this'),
+      recordTtlMs: z.number().int().min(1).default(300_000).describe('an event not acknowledged this long after it was read goes to the dead letters and its file stays in paths.watch'),
+      retryInitialMs: z.number().int().min(1).default(100).describe('first retry delay of a failed record (jittered, doubling)'),
+      retryMaxMs: z.number().int().min(1).default(5_000).describe('longest retry delay of a failed record'),
+      shardMapRefreshMs: z.number().int().min(1_000).default(60_000).describe('how often the shard map is re-read (also re-read when a put lands on an unexpected shard)'),
+      rescanMs: z.number().int().min(50).default(2_000).describe('how often paths.watch is re-listed besides file-system notifications'),
+      shutdownTimeoutMs: z.number().int().min(0).default(10_000).describe('on SIGINT/SIGTERM, how long to wait for in-flight events before leaving their files in paths.watch'),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import path from 'node:path';
+import { startLimitProxy, type LimitProxy } from '../../local/startLimitProxy.ts';
 import { startLocalStack } from '../../local/startLocalStack.ts';
 import { buildContext, type CliIo } from '../context.ts';
-import { port } from '../parseArgs.ts';
+import { fraction, port } from '../parseArgs.ts';
 
 export function localEnvLines(kinesisEndpoint: string, s3Endpoint: string, region: string): string[] {
   return [
@@ -23,7 +24,10 @@ export function localCommand(io: CliIo): Command {
     .option('--data-dir <dir>', 'where the data lives (config local.dataDir)')
     .option('--kinesis-port <port>', 'Kinesis port, 0 for any free one (config local.kinesisPort)', port)
     .option('--s3-port <port>', 'S3 port, 0 for any free one (config local.s3Port)', port)
-    .action(async (opts: { dataDir?: string; kinesisPort?: number; s3Port?: number }, cmd: Command) => {
+    .option('--enforce-limits', 'put a proxy in front of Kinesis that enforces the AWS per-shard write limits (1 MB/s, 1000 records/s) and prints its endpoint as the Kinesis endpoint')
+    .option('--limits-port <port>', 'port of that proxy, 0 for any free one', port, 4568)
+    .option('--fail-records <fraction>', 'with --enforce-limits: fraction of PutRecords records the proxy fails with InternalFailure', fraction, 0)
+    .action(async (opts: { dataDir?: string; kinesisPort?: number; s3Port?: number; enforceLimits?: boolean; limitsPort: number; failRecords: number }, cmd: Command) => {
       const ctx = buildContext(io, cmd.optsWithGlobals(), {
         'local.dataDir': opts.dataDir,
         'local.kinesisPort': opts.kinesisPort,
@@ -31,15 +35,21 @@ export function localCommand(io: CliIo): Command {
       });
       const { local, region } = ctx.settings.config;
       const stack = await startLocalStack({ dataDir: local.dataDir, kinesisPort: local.kinesisPort, s3Port: local.s3Port });
-      ctx.log.info({ kinesis: stack.kinesisEndpoint, s3: stack.s3Endpoint, dataDir: path.resolve(local.dataDir) }, 'embedded stack running');
+      let proxy: LimitProxy | undefined;
+      if (opts.enforceLimits) {
+        proxy = await startLimitProxy({ upstream: stack.kinesisEndpoint, port: opts.limitsPort, faults: { failRecordFraction: opts.failRecords } });
+        ctx.log.info({ proxy: proxy.endpoint, kinesalite: stack.kinesisEndpoint }, 'per-shard write limits enforced');
+      }
+      const kinesisEndpoint = proxy?.endpoint ?? stack.kinesisEndpoint;
+      ctx.log.info({ kinesis: kinesisEndpoint, s3: stack.s3Endpoint, dataDir: path.resolve(local.dataDir) }, 'embedded stack running');
       ctx.stdout.write(
         [
-          `Kinesis  ${stack.kinesisEndpoint}`,
+          `Kinesis  ${kinesisEndpoint}${proxy ? ` (AWS per-shard limits enforced; kinesalite itself at ${stack.kinesisEndpoint})` : ''}`,
           `S3       ${stack.s3Endpoint}`,
           `data     ${path.resolve(local.dataDir)}`,
           '',
           '# paste into a shell to point centos and the AWS CLI here:',
-          ...localEnvLines(stack.kinesisEndpoint, stack.s3Endpoint, region),
+          ...localEnvLines(kinesisEndpoint, stack.s3Endpoint, region),
           '',
           'Ctrl-C to stop.',
           '',
@@ -47,6 +57,7 @@ export function localCommand(io: CliIo): Command {
       );
       if (!ctx.signal.aborted) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
       ctx.log.info('stopping embedded stack');
+      await proxy?.close();
       await stack.close();
     });
 }

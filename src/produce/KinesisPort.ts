@@ -1,0 +1,52 @@
+import { ListShardsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { ShardDescription } from './shardMap.ts';
+
+export interface PutEntry {
+  data: Uint8Array;
+  partitionKey: string;
+  explicitHashKey?: string;
+}
+
+export interface PutResultEntry {
+  shardId?: string;
+  sequenceNumber?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** The two Kinesis calls the producer makes. */
+export interface KinesisPort {
+  putRecords(streamName: string, entries: readonly PutEntry[]): Promise<PutResultEntry[]>;
+  listShards(streamName: string): Promise<ShardDescription[]>;
+}
+
+export function kinesisPortFrom(client: KinesisClient): KinesisPort {
+  return {
+    async putRecords(streamName, entries) {
+      const out = await client.send(
+        new PutRecordsCommand({
+          StreamName: streamName,
+          Records: entries.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey, ...(e.explicitHashKey !== undefined ? { ExplicitHashKey: e.explicitHashKey } : {}) })),
+        }),
+      );
+      const records = out.Records ?? [];
+      if (records.length !== entries.length) throw new Error(`PutRecords returned ${records.length} results for ${entries.length} records`);
+      return records.map((r) => ({
+        ...(r.ShardId !== undefined ? { shardId: r.ShardId } : {}),
+        ...(r.SequenceNumber !== undefined ? { sequenceNumber: r.SequenceNumber } : {}),
+        ...(r.ErrorCode !== undefined ? { errorCode: r.ErrorCode } : {}),
+        ...(r.ErrorMessage !== undefined ? { errorMessage: r.ErrorMessage } : {}),
+      }));
+    },
+    async listShards(streamName) {
+      const shards: ShardDescription[] = [];
+      let token: string | undefined;
+      do {
+        const out = await client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName }));
+        shards.push(...(out.Shards ?? []));
+        token = out.NextToken;
+      } while (token);
+      return shards;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/** What the producer has done so far; read by the progress line, logs and (later) /metrics. */
+export interface ProducerCounters {
+  eventsRead: number;
+  eventsAcked: number;
+  eventsDeadLettered: number;
+  eventsInvalid: number;
+  recordsPut: number;
+  bytesPut: number;
+  putCalls: number;
+  putCallErrors: number;
+  putLatencyMsSum: number;
+  putLatencyMsMax: number;
+  retries: number;
+  throttled: number;
+  shardMapRefreshes: number;
+  filesRead: number;
+  filesDone: number;
+  filesRejected: number;
+  filesFailed: number;
+  /** Events read and not yet acknowledged or dead-lettered. */
+  bufferedEvents: number;
+  bufferedBytes: number;
+  /** Times reading stopped because the buffer was full. */
+  inputPauses: number;
+}
+
+export function createProducerCounters(): ProducerCounters {
+  return {
+    eventsRead: 0,
+    eventsAcked: 0,
+    eventsDeadLettered: 0,
+    eventsInvalid: 0,
+    recordsPut: 0,
+    bytesPut: 0,
+    putCalls: 0,
+    putCallErrors: 0,
+    putLatencyMsSum: 0,
+    putLatencyMsMax: 0,
+    retries: 0,
+    throttled: 0,
+    shardMapRefreshes: 0,
+    filesRead: 0,
+    filesDone: 0,
+    filesRejected: 0,
+    filesFailed: 0,
+    bufferedEvents: 0,
+    bufferedBytes: 0,
+    inputPauses: 0,
+  };
+}

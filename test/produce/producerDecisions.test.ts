@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { classifyPutResult } from '../../src/produce/classifyPutResult.ts';
+import { insertRetry } from '../../src/produce/insertRetry.ts';
+import { orderInputFiles } from '../../src/produce/orderInputFiles.ts';
+import { buildShardMap, hashKeyOf, shardIndexFor } from '../../src/produce/shardMap.ts';
+import { TokenBucket } from '../../src/produce/TokenBucket.ts';
+
+const MAX = 2n ** 128n - 1n;
+const fourShards = buildShardMap(
+  [0n, 1n, 2n, 3n].map((i) => ({
+    ShardId: `shardId-00000000000${i}`,
+    HashKeyRange: { StartingHashKey: String((MAX / 4n) * i + (i > 0n ? i : 0n)), EndingHashKey: String(i === 3n ? MAX : (MAX / 4n) * (i + 1n) + i) },
+    SequenceNumberRange: {},
+  })),
+);
+
+describe('shard map', () => {
+  it('hashes a partition key like Kinesis: MD5 as an unsigned 128-bit integer', () => {
+    for (const key of ['', 'a', 'user-42@example.com', '山田']) {
+      assert.equal(hashKeyOf(key), BigInt('0x' + createHash('md5').update(key, 'utf8').digest('hex')));
+    }
+  });
+
+  const cases: Array<[string, bigint, number]> = [
+    ['lowest key', 0n, 0],
+    ['end of shard 0', MAX / 4n, 0],
+    ['start of shard 1', MAX / 4n + 1n, 1],
+    ['middle', MAX / 2n + 5n, 2],
+    ['highest key', MAX, 3],
+  ];
+  for (const [name, hash, want] of cases) it(`finds the shard for the ${name}`, () => assert.equal(shardIndexFor(fourShards, hash), want));
+
+  it('leaves closed shards out and sorts by range; a gap finds no shard', () => {
+    const map = buildShardMap([
+      { ShardId: 'b', HashKeyRange: { StartingHashKey: '100', EndingHashKey: '199' } },
+      { ShardId: 'parent', HashKeyRange: { StartingHashKey: '0', EndingHashKey: '199' }, SequenceNumberRange: { EndingSequenceNumber: '9' } },
+      { ShardId: 'a', HashKeyRange: { StartingHashKey: '0', EndingHashKey: '49' } },
+    ]);
+    assert.deepEqual(map.shards.map((s) => s.shardId), ['a', 'b']);
+    assert.equal(shardIndexFor(map, 75n), -1);
+    assert.equal(map.shards[1]!.startingHashKey, '100');
+  });
+});
+
+describe('token bucket', () => {
+  const cases: Array<{ name: string; rate: number; cap: number; steps: Array<[number, number, boolean]> }> = [
+    { name: 'starts full, refuses past capacity', rate: 1000, cap: 1000, steps: [[0, 600, true], [0, 600, false], [0, 400, true]] },
+    { name: 'refills with time, capped', rate: 1000, cap: 1000, steps: [[0, 1000, true], [500, 600, false], [600, 600, true], [10_000, 1001, false], [10_000, 1000, true]] },
+    { name: 'a refused take takes nothing', rate: 10, cap: 10, steps: [[0, 11, false], [0, 10, true]] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const b = new TokenBucket(c.rate, c.cap, 0);
+      c.steps.forEach(([at, n, ok], i) => assert.equal(b.tryTake(n, at), ok, `step ${i}`));
+    });
+  }
+  it('says how long until n tokens are there', () => {
+    const b = new TokenBucket(1000, 1000, 0);
+    b.tryTake(1000, 0);
+    assert.equal(b.msUntil(500, 0), 500);
+    assert.equal(b.msUntil(500, 250), 250);
+    assert.equal(b.msUntil(2000, 0), Infinity);
+  });
+});
+
+describe('PutRecords result classification', () => {
+  it('splits acknowledged, failed and throttled records and notices a stale shard map', () => {
+    const o = classifyPutResult(
+      ['s1', 's1', 's2', undefined],
+      [{ shardId: 's1', sequenceNumber: '1' }, { errorCode: 'ProvisionedThroughputExceededException' }, { shardId: 's3', sequenceNumber: '2' }, { errorCode: 'InternalFailure' }],
+    );
+    assert.deepEqual(o.acked, [0, 2]);
+    assert.deepEqual(o.failed, [{ index: 1, errorCode: 'ProvisionedThroughputExceededException' }, { index: 3, errorCode: 'InternalFailure' }]);
+    assert.equal(o.throttled, 1);
+    assert.equal(o.staleMap, true);
+  });
+  it('all acknowledged on the predicted shards', () => {
+    const o = classifyPutResult(['a'], [{ shardId: 'a', sequenceNumber: '1' }]);
+    assert.deepEqual(o, { acked: [0], failed: [], throttled: 0, staleMap: false });
+  });
+});
+
+describe('retry ordering', () => {
+  const cases: Array<[number[], number[]]> = [
+    [[], [1]],
+    [[1, 3], [1, 2, 3]],
+    [[2, 3], [0, 2, 3]],
+    [[0, 1], [0, 1, 9]],
+  ];
+  for (const [queue, want] of cases) {
+    it(`keeps retries oldest-first: ${JSON.stringify(queue)}`, () => {
+      const q = queue.map((seq) => ({ seq }));
+      const add = want.find((x) => !queue.includes(x))!;
+      insertRetry(q, { seq: add });
+      assert.deepEqual(q.map((x) => x.seq), want);
+    });
+  }
+});
+
+describe('input file order', () => {
+  it('sorts by name then mtime and skips hidden and partial files', () => {
+    const files = [
+      { name: 'b.json', mtimeMs: 1 },
+      { name: '.a.json.partial', mtimeMs: 0 },
+      { name: 'a.json', mtimeMs: 5 },
+      { name: 'c.json.partial', mtimeMs: 0 },
+      { name: '.hidden', mtimeMs: 0 },
+      { name: 'a.jsonl', mtimeMs: 0 },
+    ];
+    assert.deepEqual(orderInputFiles(files).map((f) => f.name), ['a.json', 'a.jsonl', 'b.json']);
+  });
+});
