@@ -46,7 +46,8 @@ export class ShardReader {
     private readonly signal: AbortSignal,
   ) {
     this.position = from;
-    this.limit = Math.min(o.maxRecordsPerFetch, 1000);
+    // Start small: until the first response shows record sizes, a large Limit could return hundreds of MB.
+    this.limit = Math.min(o.maxRecordsPerFetch, 100);
   }
 
   private start(): IteratorStart {

@@ -39,8 +39,9 @@ export interface Plan {
  * A shard is leasable when it is active and every parent that still has a lease has ended, so a
  * child is read only after both parents of a merge were finished. Each worker aims for
  * ⌊N/W⌋…⌈N/W⌉ of the N leasable shards among W workers: it takes free or expired leases up to
- * ⌈N/W⌉, steals at most one per cycle while it holds fewer than ⌊N/W⌋, and releases one per cycle
- * when it holds more than ⌈N/W⌉ (so a new worker gets its share without a lease timeout).
+ * ⌈N/W⌉, releases one per cycle when it holds more than ⌈N/W⌉ (a graceful hand-off at a batch
+ * boundary, so a new worker gets its share without a lease timeout), and steals at most one per
+ * cycle while it holds fewer than ⌊N/W⌋ and some worker within its share holds two more than it.
  */
 export function planLeases(input: PlanInput): Plan {
   const { now, me } = input;
@@ -94,9 +95,11 @@ export function planLeases(input: PlanInput): Plan {
   }
   if (plan.take.length > 0 || mine.length >= floor) return plan;
 
+  // A worker above ⌈N/W⌉ releases leases itself at a batch boundary; stealing from it would only
+  // fence off its in-flight batch. Steal only from workers within their share.
   let victim: string | undefined;
   for (const [owner, leases] of held) {
-    if (owner === me) continue;
+    if (owner === me || leases.length > ceil) continue;
     if (victim === undefined || leases.length > held.get(victim)!.length || (leases.length === held.get(victim)!.length && owner < victim)) victim = owner;
   }
   if (victim !== undefined && held.get(victim)!.length > mine.length + 1) {
