@@ -1,10 +1,11 @@
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { ListShardsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { serializeEvent, type UserEvent } from '../../src/events/eventSchema.ts';
 import { encodeAggregate } from '../../src/kinesis/kplAggregation.ts';
+import { buildShardMap, hashKeyOf, shardIndexFor } from '../../src/produce/shardMap.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -21,23 +22,26 @@ export async function startKinesaliteChild(): Promise<{ endpoint: string; kinesi
 /** Creates a stream and fills it: one event per record, or KPL aggregates of ~aggregateBytes. */
 export async function fillStream(kinesis: KinesisClient, stream: string, shards: number, events: UserEvent[], aggregateBytes = 0): Promise<void> {
   await ensureStream(kinesis, { name: stream, shards, retentionHours: 24, pollMs: 20 });
-  const entries: Array<{ PartitionKey: string; Data: Uint8Array }> = [];
+  const entries: Array<{ PartitionKey: string; Data: Uint8Array; ExplicitHashKey?: string }> = [];
   if (aggregateBytes > 0) {
-    let chunk: UserEvent[] = [];
-    let size = 0;
-    const flush = () => {
-      if (chunk.length === 0) return;
-      entries.push({ PartitionKey: chunk[0]!.userid, Data: encodeAggregate(chunk.map((e) => ({ partitionKey: e.userid, data: Buffer.from(serializeEvent(e)) }))) });
-      chunk = [];
-      size = 0;
+    // As the producer does: one aggregate per destination shard, routed there by an explicit hash key.
+    const map = buildShardMap((await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []);
+    const open = map.shards.map(() => ({ chunk: [] as UserEvent[], size: 0 }));
+    const flush = (i: number) => {
+      const o = open[i]!;
+      if (o.chunk.length === 0) return;
+      entries.push({ PartitionKey: o.chunk[0]!.userid, ExplicitHashKey: map.shards[i]!.startingHashKey, Data: encodeAggregate(o.chunk.map((e) => ({ partitionKey: e.userid, data: Buffer.from(serializeEvent(e)) }))) });
+      o.chunk = [];
+      o.size = 0;
     };
     for (const e of events) {
+      const i = shardIndexFor(map, hashKeyOf(e.userid));
       const s = serializeEvent(e).length + e.userid.length + 8;
-      if (size + s > aggregateBytes) flush();
-      chunk.push(e);
-      size += s;
+      if (open[i]!.size + s > aggregateBytes) flush(i);
+      open[i]!.chunk.push(e);
+      open[i]!.size += s;
     }
-    flush();
+    open.forEach((_, i) => flush(i));
   } else for (const e of events) entries.push({ PartitionKey: e.userid, Data: Buffer.from(serializeEvent(e)) });
   const maxCallBytes = 4 * 1024 * 1024;
   for (let i = 0; i < entries.length; ) {

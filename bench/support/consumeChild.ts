@@ -74,7 +74,7 @@ async function main() {
   const handle = runConsumer({
     app: mode === 'dashboard' ? 'bench-dashboard' : 'bench',
     processor,
-    options: { leaseDurationMs: leaseMs, renewIntervalMs: Math.floor(leaseMs / 3), takeIntervalMs: 500, shardSyncIntervalMs: 10_000, maxRecordsPerFetch: 10_000, maxBytesPerFetch: 4 * 1024 * 1024, idleMs: 50, idleMaxMs: 200, watchdogMs: 60_000 },
+    options: { leaseDurationMs: leaseMs, renewIntervalMs: Math.floor(leaseMs / 3), takeIntervalMs: 500, shardSyncIntervalMs: 10_000, maxRecordsPerFetch: 10_000, maxBytesPerFetch: 1024 * 1024, idleMs: 50, idleMaxMs: 200, watchdogMs: 60_000 },
     initialPosition: { type: 'TRIM_HORIZON' },
     deps: { store, kinesis: sdkKinesisReadPort(kinesis, stream), log },
   });

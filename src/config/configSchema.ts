@@ -85,7 +85,7 @@ export const configSchema = z.strictObject({
       takeIntervalMs: z.number().int().min(100).default(1_000).describe('how often a worker plans: take free or expired leases, steal or release toward a balanced share'),
       shardSyncIntervalMs: z.number().int().min(500).default(10_000).describe('how often shards are listed to find new ones after resharding'),
       maxRecordsPerFetch: z.number().int().min(1).max(10_000).default(10_000).describe('upper bound of GetRecords Limit'),
-      maxBytesPerFetch: z.number().int().min(65_536).default(4 * 1024 * 1024).describe('target bytes per GetRecords response; Limit adapts to record sizes to stay near it (bounds memory)'),
+      maxBytesPerFetch: z.number().int().min(65_536).default(1024 * 1024).describe('target bytes per GetRecords response; Limit adapts to record sizes to stay near it (bounds memory)'),
       idleReadMs: z.number().int().min(10).default(200).describe('first wait after an empty GetRecords; doubles up to idleReadMaxMs'),
       idleReadMaxMs: z.number().int().min(10).default(1_000).describe('longest wait between reads of an idle shard'),
       watchdogMs: z.number().int().min(1_000).default(60_000).describe('a batch still processing after this long is reported as stuck'),

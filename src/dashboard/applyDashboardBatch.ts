@@ -106,18 +106,23 @@ export async function applyDashboardBatch(tx: SqlExecutor, app: string, records:
     }
   });
   const { states, outOfOrder } = planUserUpdates(current, applied);
-  await inChunks([...states.values()], CHUNK, async (chunk) => {
+  // A fixed key order keeps concurrent transactions from deadlocking on rows they share.
+  const ordered = [...states.values()].sort((a, b) => (a.userid < b.userid ? -1 : a.userid > b.userid ? 1 : 0));
+  await inChunks(ordered, CHUNK, async (chunk) => {
     const params = chunk.flatMap((s) => [s.userid, s.fullName, s.gender, s.relationshipStatus, s.lastActivityType, s.lastActivityMetadata, s.lastActivityTs, s.lastUserSeq, s.lastEventId, s.lastShardId, s.lastSeq, s.lastSub, s.eventCount, now]);
     await tx.execute(upsertSql(d, 'users', USER_COLS, ['userid'], chunk.length, { replace: USER_COLS.slice(1) }), params);
   });
 
+  // Rows in a fixed order, striped by shard: concurrent shards never contend on or deadlock over them.
+  const shardId = records[0]?.shardId ?? '';
   const perMinute = new Map<string, number>();
   const minute = Math.floor(now / 60_000) * 60_000;
   for (const a of applied) perMinute.set(a.event.activityType, (perMinute.get(a.event.activityType) ?? 0) + 1);
   if (perMinute.size > 0) {
+    const rows = [...perMinute].sort(([a], [b]) => (a < b ? -1 : 1));
     await tx.execute(
-      upsertSql(d, 'activity_minute', ['minute', 'activity_type', 'events'], ['minute', 'activity_type'], perMinute.size, { add: ['events'] }),
-      [...perMinute].flatMap(([type, n]) => [minute, type, n]),
+      upsertSql(d, 'activity_minute', ['minute', 'activity_type', 'shard_id', 'events'], ['minute', 'activity_type', 'shard_id'], rows.length, { add: ['events'] }),
+      rows.flatMap(([type, n]) => [minute, type, shardId, n]),
     );
   }
 
@@ -132,7 +137,7 @@ export async function applyDashboardBatch(tx: SqlExecutor, app: string, records:
     ['dead_letters', dead.length],
   ].filter(([, n]) => (n as number) > 0) as Array<[string, number]>;
   if (counters.length > 0) {
-    await tx.execute(upsertSql(d, 'counters', ['name', 'value'], ['name'], counters.length, { add: ['value'] }), counters.flat());
+    await tx.execute(upsertSql(d, 'counters', ['name', 'shard_id', 'value'], ['name', 'shard_id'], counters.length, { add: ['value'] }), counters.flatMap(([name, n]) => [name, shardId, n]));
   }
   return { applied: applied.length, duplicates, outOfOrder, deadLetters: dead.length };
 }

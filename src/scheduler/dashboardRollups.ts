@@ -63,7 +63,7 @@ export async function computeRollups(db: SqlExecutor, now: number, o: RollupOpti
   const minutes = Array.from({ length: o.windowMinutes }, (_, i) => from + i * 60_000);
   const series: Record<string, number[]> = {};
   const totals: Record<string, number> = {};
-  for (const r of await db.query<{ minute: number; activity_type: string; events: number }>('SELECT minute, activity_type, events FROM activity_minute WHERE minute >= ? ORDER BY minute', [from])) {
+  for (const r of await db.query<{ minute: number; activity_type: string; events: number }>('SELECT minute, activity_type, SUM(events) AS events FROM activity_minute WHERE minute >= ? GROUP BY minute, activity_type ORDER BY minute', [from])) {
     const i = (num(r.minute) - from) / 60_000;
     if (i < 0 || i >= minutes.length) continue;
     (series[r.activity_type] ??= new Array(minutes.length).fill(0))[i] = num(r.events);
@@ -108,7 +108,7 @@ export async function computeRollups(db: SqlExecutor, now: number, o: RollupOpti
   const relationship = await group('relationship_status');
 
   const counters: Record<string, number> = {};
-  for (const r of await db.query<{ name: string; value: number }>('SELECT name, value FROM counters')) counters[r.name] = num(r.value);
+  for (const r of await db.query<{ name: string; value: number }>('SELECT name, SUM(value) AS value FROM counters GROUP BY name')) counters[r.name] = num(r.value);
   const [users] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM users');
   const [lastMinute] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE ingested_at >= ?', [now - 60_000]);
   const summary: Summary = {

@@ -104,12 +104,14 @@ export const migrations: Migration[] = [
           event_count ${t.bigint} NOT NULL,
           updated_at ${t.ts} NOT NULL
         )${engine}`,
-        `CREATE TABLE IF NOT EXISTS counters (name VARCHAR(64) NOT NULL PRIMARY KEY, value ${t.bigint} NOT NULL)${engine}`,
+        // Counters are striped per shard so workers on different shards never wait on one row; readers sum.
+        `CREATE TABLE IF NOT EXISTS counters (name VARCHAR(64) NOT NULL, shard_id VARCHAR(128) NOT NULL DEFAULT '', value ${t.bigint} NOT NULL, PRIMARY KEY (name, shard_id))${engine}`,
         `CREATE TABLE IF NOT EXISTS activity_minute (
           minute ${t.ts} NOT NULL,
           activity_type VARCHAR(32) NOT NULL,
+          shard_id VARCHAR(128) NOT NULL DEFAULT '',
           events ${t.bigint} NOT NULL,
-          PRIMARY KEY (minute, activity_type)
+          PRIMARY KEY (minute, activity_type, shard_id)
         )${engine}`,
         `CREATE TABLE IF NOT EXISTS dead_letters (
           id ${auto},

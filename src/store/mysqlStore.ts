@@ -78,6 +78,11 @@ export function openMysqlStore(url: string, options: { password?: string; connec
     charset: 'utf8mb4_unicode_ci',
     multipleStatements: false,
   });
+  // READ COMMITTED: no gap locks, so concurrent upserts of neighbouring keys from different shards
+  // do not deadlock. Every write centos makes is already serialised by its lease row.
+  pool.pool.on('connection', (conn) => {
+    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  });
   const base = executor(pool, description);
   return {
     ...base,

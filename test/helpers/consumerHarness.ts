@@ -184,6 +184,6 @@ export async function putEvents(env: Env, events: readonly import('../../src/eve
 }
 
 export async function counter(env: Env, name: string): Promise<number> {
-  const [row] = await env.store.query<{ value: number }>('SELECT value FROM counters WHERE name = ?', [name]);
+  const [row] = await env.store.query<{ value: number }>('SELECT SUM(value) AS value FROM counters WHERE name = ?', [name]);
   return Number(row?.value ?? 0);
 }
