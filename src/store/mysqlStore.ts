@@ -56,7 +56,7 @@ function executor(conn: mysql.Pool | mysql.PoolConnection, description: string):
 }
 
 /** MySQL / MariaDB / Aurora through a mysql2 pool. */
-export function openMysqlStore(url: string, options: { password?: string; connectionLimit?: number; database?: string | null } = {}): Store {
+export function openMysqlStore(url: string, options: { password?: string; connectionLimit?: number; database?: string | null; readOnly?: boolean } = {}): Store {
   const t = parseMysqlUrl(url, options.password);
   const description = redactUrl(url);
   const database = options.database === null ? undefined : (options.database ?? t.database);
@@ -78,6 +78,8 @@ export function openMysqlStore(url: string, options: { password?: string; connec
     charset: 'utf8mb4_unicode_ci',
     multipleStatements: false,
   });
+  // The server refuses writes on a read-only session: a bug in a reader cannot change data.
+  if (options.readOnly) pool.on('connection', (conn) => void conn.query('SET SESSION TRANSACTION READ ONLY'));
   const base = executor(pool, description);
   return {
     ...base,
