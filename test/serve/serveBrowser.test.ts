@@ -106,6 +106,12 @@ describe('the dashboard page in headless Chromium', { skip: !haveChromium && !in
     await waitFor('more consumed', async () => (await counter(env, 'events_applied')) >= before + 60);
     // No reload: the number changes through the live stream.
     await waitForEvents(await counter(env, 'events_applied'));
+    // `CENTOS_SCREENSHOT=docs/dashboard.png` refreshes the README's picture.
+    if (process.env.CENTOS_SCREENSHOT) {
+      await rollUp(env.store);
+      await page.waitForFunction((want) => document.getElementById('sum-events')?.textContent === want, number(await counter(env, 'events_applied')));
+      await page.screenshot({ path: process.env.CENTOS_SCREENSHOT, fullPage: true });
+    }
   });
 
   it('fits a phone-width screen without sideways scrolling of the page', async () => {

@@ -157,13 +157,13 @@
     fillTable(
       $('top-users'),
       s.topUsers,
-      [{ value: (u) => u.fullName }, { value: (u) => u.userid }, { value: (u) => number.format(u.events), className: () => 'num' }, { value: (u) => u.topActivity }],
+      [{ value: (u) => u.fullName }, { value: (u) => u.userid }, { value: (u) => number.format(u.events), className: () => 'num nowrap' }, { value: (u) => u.topActivity, className: () => 'nowrap' }],
       'No users in the window yet.',
     );
     fillTable(
       $('latest'),
       s.latest,
-      [{ value: (a) => a.activityTimestamp.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') }, { value: (a) => a.fullName }, { value: (a) => a.userid }, { value: (a) => a.activityType }, { value: (a) => a.activityMetadata }],
+      [{ value: (a) => a.activityTimestamp.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') }, { value: (a) => a.fullName }, { value: (a) => a.userid }, { value: (a) => a.activityType, className: () => 'nowrap' }, { value: (a) => a.activityMetadata }],
       'No activities yet.',
     );
     fillTable(
