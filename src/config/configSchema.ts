@@ -52,6 +52,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().min(1).default('127.0.0.1').describe('address `serve` binds'),
       port: port.default(8080).describe('port `serve` binds'),
+      pushIntervalMs: z.number().int().min(100).max(10_000).default(1_000).describe('how often `serve` pushes a fresh snapshot to open pages (Server-Sent Events)'),
+      staleAfterMs: z.number().int().min(1_000).default(30_000).describe('/healthz reports the scheduler stale when its roll-ups are older than this'),
+      maxClients: z.number().int().min(1).max(10_000).default(200).describe('most live-update (SSE) connections `serve` holds open at once; more get 503'),
     })
     .prefault({}),
   local: z

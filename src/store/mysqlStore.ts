@@ -56,7 +56,7 @@ function executor(conn: mysql.Pool | mysql.PoolConnection, description: string):
 }
 
 /** MySQL / MariaDB / Aurora through a mysql2 pool. */
-export function openMysqlStore(url: string, options: { password?: string; connectionLimit?: number; database?: string | null } = {}): Store {
+export function openMysqlStore(url: string, options: { password?: string; connectionLimit?: number; database?: string | null; readOnly?: boolean } = {}): Store {
   const t = parseMysqlUrl(url, options.password);
   const description = redactUrl(url);
   const database = options.database === null ? undefined : (options.database ?? t.database);
@@ -79,9 +79,11 @@ export function openMysqlStore(url: string, options: { password?: string; connec
     multipleStatements: false,
   });
   // READ COMMITTED: no gap locks, so concurrent upserts of neighbouring keys from different shards
-  // do not deadlock. Every write centos makes is already serialised by its lease row.
+  // do not deadlock. Every write centos makes is already serialised by its lease row. A reader's
+  // session is also READ ONLY: the server refuses writes, so a bug in a reader cannot change data.
   pool.pool.on('connection', (conn) => {
     conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    if (options.readOnly) conn.query('SET SESSION TRANSACTION READ ONLY');
   });
   const base = executor(pool, description);
   return {

@@ -1,0 +1,56 @@
+import { Command } from 'commander';
+import { collectDefaultMetrics } from 'prom-client';
+import { UsageError } from '../../errors.ts';
+import { metricsRegistry } from '../../metrics/metricsRegistry.ts';
+import { checkBind } from '../../serve/checkBind.ts';
+import { loadAssets } from '../../serve/loadAssets.ts';
+import { openReadOnlyStore } from '../../serve/openReadOnlyStore.ts';
+import { readDashboard } from '../../serve/readDashboard.ts';
+import { snapshotSource } from '../../serve/snapshotSource.ts';
+import { startDashboardServer } from '../../serve/startDashboardServer.ts';
+import { buildContext, type CliIo } from '../context.ts';
+import { nonNegativeInt } from '../parseArgs.ts';
+
+export function serveCommand(io: CliIo): Command {
+  return new Command('serve')
+    .summary('the live web dashboard, JSON API, /healthz and /metrics')
+    .description(
+      'Serve the dashboard page, a JSON API (/api/snapshot, /api/summary, /api/activity, /api/top-users, /api/latest,\n' +
+        '/api/breakdown, /api/pipeline), live updates as Server-Sent Events (/api/stream, every server.pushIntervalMs),\n' +
+        '/healthz (DB reachable, scheduler fresh) and /metrics (Prometheus). Reads only the roll-ups the scheduler\n' +
+        'stores, the live counters and the lease table in db.url, through a read-only connection.\n' +
+        'Binds 127.0.0.1 by default; any other address needs --token or CENTOS_DASHBOARD_TOKEN, and then every\n' +
+        'request must carry it (Authorization: Bearer <token>, or open the page once with ?token=<token>).',
+    )
+    .option('--host <address>', 'address to bind (server.host, default 127.0.0.1)')
+    .option('--port <n>', 'port to bind, 0 = any free (server.port, default 8080)', nonNegativeInt)
+    .option('--token <token>', 'require this token on every request (prefer CENTOS_DASHBOARD_TOKEN: flags show up in ps)')
+    .action(async (opts: { host?: string; port?: number; token?: string }, cmd: Command) => {
+      const ctx = buildContext(io, cmd.optsWithGlobals(), { 'server.host': opts.host, 'server.port': opts.port });
+      const { config, secrets } = ctx.settings;
+      const token = opts.token ?? secrets.dashboardToken;
+      const problems = checkBind(config.server.host, token);
+      if (problems.length > 0) throw new UsageError(problems);
+
+      const store = openReadOnlyStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+      const source = snapshotSource({ read: (now) => readDashboard(store, now, config.coordinator.leaseDurationMs), now: Date.now, log: ctx.log.child({ component: 'serve' }) });
+      collectDefaultMetrics({ register: metricsRegistry, prefix: 'centos_serve_' });
+      const server = await startDashboardServer({
+        host: config.server.host,
+        port: config.server.port,
+        ...(token ? { token } : {}),
+        source,
+        assets: loadAssets(),
+        registry: metricsRegistry,
+        log: ctx.log,
+        pushIntervalMs: config.server.pushIntervalMs,
+        staleAfterMs: config.server.staleAfterMs,
+        maxClients: config.server.maxClients,
+      });
+      ctx.stdout.write(`centos dashboard: ${server.url}${token ? ' (token required)' : ''}\n`);
+      if (!ctx.signal.aborted) await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
+      await server.close();
+      await store.close();
+      ctx.log.info('dashboard stopped');
+    });
+}
