@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CentosError, ServiceError, UsageError } from '../errors.ts';
 import { auditCommand } from './commands/auditCommand.ts';
 import { configCommand } from './commands/configCommand.ts';
+import { demoCommand } from './commands/demoCommand.ts';
 import { consumeCommand } from './commands/consumeCommand.ts';
 import { consumerRoles } from '../consumers/consumerRoles.ts';
 import { generateCommand } from './commands/generateCommand.ts';
@@ -22,7 +23,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', '\nConfiguration: defaults < config file < CENTOS_* environment < flags. See config.example.json.');
-  for (const make of [generateCommand, produceCommand, setupCommand, scheduleCommand, serveCommand, statusCommand, auditCommand, localCommand, configCommand]) program.addCommand(make(io));
+  for (const make of [generateCommand, produceCommand, setupCommand, scheduleCommand, serveCommand, statusCommand, auditCommand, localCommand, demoCommand, configCommand]) program.addCommand(make(io));
   // Consumers appear only once a role works.
   if (Object.keys(consumerRoles).length > 0) program.addCommand(consumeCommand(io));
   if (consumerRoles.archive) program.addCommand(consumeCommand(io, 'archive', 'archive'));

@@ -126,6 +126,21 @@ export async function applyDashboardBatch(tx: SqlExecutor, app: string, records:
     );
   }
 
+  const perUser = new Map<string, { userid: string; type: string; n: number }>();
+  for (const a of applied) {
+    const key = `${a.event.userid}\u0000${a.event.activityType}`;
+    const cur = perUser.get(key);
+    if (cur) cur.n++;
+    else perUser.set(key, { userid: a.event.userid, type: a.event.activityType, n: 1 });
+  }
+  const userRows = [...perUser.values()].sort((a, b) => (a.userid < b.userid ? -1 : a.userid > b.userid ? 1 : a.type < b.type ? -1 : 1));
+  await inChunks(userRows, CHUNK, async (chunk) => {
+    await tx.execute(
+      upsertSql(d, 'user_activity_minute', ['minute', 'userid', 'activity_type', 'events'], ['minute', 'userid', 'activity_type'], chunk.length, { add: ['events'] }),
+      chunk.flatMap((r) => [minute, r.userid, r.type, r.n]),
+    );
+  });
+
   await inChunks(dead, CHUNK, async (chunk) => {
     await tx.execute(`INSERT INTO dead_letters (app, shard_id, seq, sub, reason, payload, payload_encoding, created_at) VALUES ${valuesList(chunk.length, 8)}`, chunk.flat());
   });

@@ -58,7 +58,6 @@ const num = (v: unknown) => Number(v ?? 0);
 export async function computeRollups(db: SqlExecutor, now: number, o: RollupOptions): Promise<Rollups> {
   const minuteNow = Math.floor(now / 60_000) * 60_000;
   const from = minuteNow - (o.windowMinutes - 1) * 60_000;
-  const windowStart = now - o.windowMinutes * 60_000;
 
   const minutes = Array.from({ length: o.windowMinutes }, (_, i) => from + i * 60_000);
   const series: Record<string, number[]> = {};
@@ -71,14 +70,14 @@ export async function computeRollups(db: SqlExecutor, now: number, o: RollupOpti
   }
 
   const top = await db.query<{ userid: string; n: number }>(
-    'SELECT userid, COUNT(*) AS n FROM events WHERE ingested_at >= ? GROUP BY userid ORDER BY n DESC, userid LIMIT ?',
-    [windowStart, o.topUsers],
+    'SELECT userid, SUM(events) AS n FROM user_activity_minute WHERE minute >= ? GROUP BY userid ORDER BY n DESC, userid LIMIT ?',
+    [from, o.topUsers],
   );
   const topUsers: TopUser[] = [];
   for (const t of top) {
     const [fav] = await db.query<{ activity_type: string; n: number }>(
-      'SELECT activity_type, COUNT(*) AS n FROM events WHERE userid = ? AND ingested_at >= ? GROUP BY activity_type ORDER BY n DESC, activity_type LIMIT 1',
-      [t.userid, windowStart],
+      'SELECT activity_type, SUM(events) AS n FROM user_activity_minute WHERE userid = ? AND minute >= ? GROUP BY activity_type ORDER BY n DESC, activity_type LIMIT 1',
+      [t.userid, from],
     );
     const [user] = await db.query<{ full_name: string }>('SELECT full_name FROM users WHERE userid = ?', [t.userid]);
     topUsers.push({ userid: t.userid, fullName: user?.full_name ?? '', events: num(t.n), topActivity: fav?.activity_type ?? '' });
@@ -110,14 +109,19 @@ export async function computeRollups(db: SqlExecutor, now: number, o: RollupOpti
   const counters: Record<string, number> = {};
   for (const r of await db.query<{ name: string; value: number }>('SELECT name, SUM(value) AS value FROM counters GROUP BY name')) counters[r.name] = num(r.value);
   const [users] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM users');
-  const [lastMinute] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE ingested_at >= ?', [now - 60_000]);
+  // Events/s over the last 60 s from the per-minute counters: this minute so far plus the part of
+  // the previous minute still inside the 60 s.
+  const into = (now - minuteNow) / 60_000;
+  const minuteTotal = (i: number) => Object.values(series).reduce((a, s) => a + (s[i] ?? 0), 0);
+  const lastIdx = minutes.length - 1;
+  const lastMinute = minuteTotal(lastIdx) + (lastIdx > 0 ? minuteTotal(lastIdx - 1) * (1 - into) : 0);
   const summary: Summary = {
     events: counters.events_applied ?? 0,
     users: num(users?.n),
     duplicatesDropped: counters.duplicates_dropped ?? 0,
     outOfOrder: counters.out_of_order ?? 0,
     deadLetters: counters.dead_letters ?? 0,
-    eventsPerSecond: Math.round((num(lastMinute?.n) / 60) * 10) / 10,
+    eventsPerSecond: Math.round((lastMinute / 60) * 10) / 10,
   };
   return { summary, activity: { minutes, series, totals }, topUsers, latest, gender, relationship };
 }

@@ -27,7 +27,9 @@ export async function pruneRetention(store: Store, now: number, o: { horizonMs: 
   };
   return {
     events: await deleteOld('events', 'ingested_at', now - o.horizonMs),
-    activityMinutes: await deleteOld('activity_minute', 'minute', now - Math.max(o.horizonMs, 86_400_000)),
+    activityMinutes:
+      (await deleteOld('activity_minute', 'minute', now - Math.max(o.horizonMs, 86_400_000))) +
+      (await deleteOld('user_activity_minute', 'minute', now - Math.max(o.horizonMs, 86_400_000))),
     deadLetters: await deleteOld('dead_letters', 'created_at', now - Math.max(o.horizonMs, 7 * 86_400_000)),
   };
 }

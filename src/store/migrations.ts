@@ -113,6 +113,14 @@ export const migrations: Migration[] = [
           events ${t.bigint} NOT NULL,
           PRIMARY KEY (minute, activity_type, shard_id)
         )${engine}`,
+        // Per user, activity type and minute: the scheduler's top-users window reads this, not events.
+        `CREATE TABLE IF NOT EXISTS user_activity_minute (
+          minute ${t.ts} NOT NULL,
+          userid VARCHAR(256) NOT NULL,
+          activity_type VARCHAR(32) NOT NULL,
+          events ${t.bigint} NOT NULL,
+          PRIMARY KEY (minute, userid, activity_type)
+        )${engine}`,
         `CREATE TABLE IF NOT EXISTS dead_letters (
           id ${auto},
           app VARCHAR(64) NOT NULL,

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { auditDashboard, type DashboardAudit } from '../audit/auditDashboard.ts';
+import { readInputEvents } from '../audit/readInputEvents.ts';
+import { loadConfig } from '../config/loadConfig.ts';
+import { consumerRoles } from '../consumers/consumerRoles.ts';
+import { startLocalStack } from '../local/startLocalStack.ts';
+import type { Logger } from '../log/createLogger.ts';
+import { runSetup } from '../setup/runSetup.ts';
+import { openStore } from '../store/openStore.ts';
+import { DemoProcesses } from './DemoProcesses.ts';
+
+export interface DemoOptions {
+  dir: string;
+  port: number;
+  durationS?: number;
+  chaos: boolean;
+  dbUrl?: string;
+  log: Logger;
+  signal: AbortSignal;
+  out: (line: string) => void;
+  /** Seconds between files of the continuous generator. */
+  fileEveryMs?: number;
+  rowsPerFile?: number;
+}
+
+export interface DemoResult {
+  ok: boolean;
+  dashboard?: DashboardAudit;
+  inputEvents?: number;
+  chaosKills: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
+
+/**
+ * Everything on the embedded stack: setup, a continuous generator, the producer, two dashboard
+ * workers and an archive worker as separate processes of this binary, the scheduler and the web
+ * dashboard. With a duration it drains, audits, and reports.
+ */
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const runId = randomBytes(3).toString('hex');
+  const dir = path.resolve(o.dir);
+  const sqlite = !o.dbUrl;
+  // A fresh start each run: kinesalite keeps its stream in memory, so old checkpoints would be meaningless.
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(path.join(dir, 'logs'), { recursive: true });
+  const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0 });
+  const dbUrl = o.dbUrl ?? `sqlite:${path.join(dir, 'centos.db')}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint,
+    AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
+    CENTOS_DB_URL: dbUrl,
+    ...(process.env.CENTOS_DB_PASSWORD ? { CENTOS_DB_PASSWORD: process.env.CENTOS_DB_PASSWORD } : {}),
+    CENTOS_STREAM_NAME: 'centos-demo',
+    CENTOS_STREAM_SHARDS: '4',
+    CENTOS_S3_BUCKET: 'centos-demo',
+    // On a shared MySQL, each run gets its own applications (leases and checkpoints).
+    ...(sqlite ? {} : { CENTOS_APPS_DASHBOARD: `CentosDashboard-demo-${runId}`, CENTOS_APPS_ARCHIVE: `CentosArchiver-demo-${runId}` }),
+    CENTOS_PATHS_GENERATED: path.join(dir, 'generated'),
+    CENTOS_PATHS_WATCH: path.join(dir, 'watch'),
+    CENTOS_PATHS_DONE: path.join(dir, 'done'),
+    CENTOS_PATHS_REJECTED: path.join(dir, 'rejected'),
+    CENTOS_PATHS_DEAD_LETTERS: path.join(dir, 'dead-letters'),
+    CENTOS_SERVER_PORT: String(o.port),
+    CENTOS_COORDINATOR_LEASE_DURATION_MS: '5000',
+    CENTOS_COORDINATOR_RENEW_INTERVAL_MS: '1000',
+    CENTOS_COORDINATOR_TAKE_INTERVAL_MS: '500',
+    CENTOS_SCHEDULER_INTERVAL_MS: '2000',
+    CENTOS_SCHEDULER_LEASE_DURATION_MS: '5000',
+    CENTOS_LOG_LEVEL: 'info',
+  };
+  const settings = loadConfig({ env, flags: {} });
+  const procs = new DemoProcesses(env, path.join(dir, 'logs'), o.log);
+  let chaosKills = 0;
+  try {
+    await runSetup(settings, { log: o.log });
+    o.out(`embedded Kinesis ${stack.kinesisEndpoint} · S3 ${stack.s3Endpoint} · DB ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    procs.start('generate', ['generate', '1000000', String(o.rowsPerFile ?? 500), '--interval-ms', String(o.fileEveryMs ?? 2000), '--duplicates', '0.05', '--users', '500']);
+    procs.start('produce', ['produce']);
+    const workers = ['dashboard-1', 'dashboard-2'];
+    procs.start('dashboard-1', ['consume', '--role', 'dashboard'], true);
+    procs.start('dashboard-2', ['consume', '--role', 'dashboard'], true);
+    if (consumerRoles.archive) {
+      procs.start('archive-1', ['consume', '--role', 'archive'], true);
+      workers.push('archive-1');
+    }
+    procs.start('schedule', ['schedule']);
+    procs.start('serve', ['serve']);
+    o.out(`dashboard  http://127.0.0.1:${o.port}/`);
+    o.out(`logs       ${path.join(dir, 'logs')}`);
+    o.out(o.durationS ? `running for ${o.durationS} s${o.chaos ? ' with chaos (kill -9 of a random worker every few seconds)' : ''}…` : 'Ctrl-C to stop.');
+
+    const until = o.durationS ? Date.now() + o.durationS * 1000 : Infinity;
+    while (!o.signal.aborted && Date.now() < until) {
+      await sleep(o.chaos ? 3_000 + Math.floor(Math.random() * 4_000) : Math.min(1_000, Math.max(0, until - Date.now())), o.signal);
+      if (o.chaos && !o.signal.aborted && Date.now() < until) {
+        const victim = workers[Math.floor(Math.random() * workers.length)]!;
+        const pid = procs.all.get(victim)?.child.pid;
+        procs.kill9(victim);
+        chaosKills++;
+        o.out(`chaos: kill -9 ${victim} (pid ${pid}); restarting it`);
+      }
+    }
+    if (!o.durationS) {
+      o.out('stopping…');
+      return { ok: true, chaosKills };
+    }
+
+    o.out('duration reached: stopping the generator and draining the pipeline…');
+    await procs.stop(['generate']);
+    const drainUntil = Date.now() + 120_000;
+    const watchDir = path.join(dir, 'watch');
+    while ((await readdir(watchDir).catch(() => [])).some((f) => !f.startsWith('.')) && Date.now() < drainUntil) await delay(500);
+    await procs.stop(['produce']);
+    const input = await readInputEvents(path.join(dir, 'done'));
+    const store = openStore(dbUrl, process.env.CENTOS_DB_PASSWORD ? { password: process.env.CENTOS_DB_PASSWORD } : {});
+    let dashboard: DashboardAudit;
+    try {
+      for (;;) {
+        dashboard = await auditDashboard(store, input.events);
+        const clean = dashboard.missing + dashboard.duplicated + dashboard.orderViolations + dashboard.fieldMismatches === 0;
+        if (clean || Date.now() > drainUntil) break;
+        await delay(1_000);
+      }
+    } finally {
+      await store.close();
+    }
+    const ok = dashboard.missing + dashboard.duplicated + dashboard.orderViolations + dashboard.fieldMismatches === 0;
+    o.out(`audit: ${input.files} files, ${input.records} records, ${input.events.size} distinct events`);
+    o.out(`  dashboard  found ${dashboard.found}/${dashboard.expected} · missing ${dashboard.missing} · duplicated ${dashboard.duplicated} · out of order ${dashboard.orderViolations} · fields differ ${dashboard.fieldMismatches}`);
+    for (const e of dashboard.examples) o.out(`    ${e}`);
+    if (o.chaos) o.out(`  chaos: ${chaosKills} workers killed with kill -9 during the run`);
+    o.out(ok ? 'OK: every event exactly once, in per-user order.' : 'FAILED: the audit found violations.');
+    return { ok, dashboard, inputEvents: input.events.size, chaosKills };
+  } finally {
+    await procs.stop();
+    await stack.close();
+  }
+}
