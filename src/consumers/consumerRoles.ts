@@ -2,6 +2,7 @@ import type { Settings } from '../config/loadConfig.ts';
 import type { ProcessorFactory } from '../coordinator/runConsumer.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { Store } from '../store/Store.ts';
+import { archiveRole } from './archiveRole.ts';
 
 export interface RoleEnv {
   settings: Settings;
@@ -23,3 +24,4 @@ export interface ConsumerRole {
 
 /** The roles `centos consume --role` accepts; a role is listed only once it works. */
 export const consumerRoles: Record<string, ConsumerRole> = {};
+consumerRoles.archive = archiveRole;
