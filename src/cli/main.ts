@@ -1,10 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CentosError, ServiceError, UsageError } from '../errors.ts';
+import { archivedCommand } from './commands/archivedCommand.ts';
 import { configCommand } from './commands/configCommand.ts';
 import { consumeCommand } from './commands/consumeCommand.ts';
 import { consumerRoles } from '../consumers/consumerRoles.ts';
 import { generateCommand } from './commands/generateCommand.ts';
 import { localCommand } from './commands/localCommand.ts';
+import { replayCommand } from './commands/replayCommand.ts';
 import { setupCommand } from './commands/setupCommand.ts';
 import { statusCommand } from './commands/statusCommand.ts';
 import type { CliIo } from './context.ts';
@@ -22,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
   // Consumers appear only once a role works.
   if (Object.keys(consumerRoles).length > 0) program.addCommand(consumeCommand(io));
   if (consumerRoles.archive) program.addCommand(consumeCommand(io, 'archive', 'archive'));
+  if (consumerRoles.archive) for (const make of [archivedCommand, replayCommand]) program.addCommand(make(io));
   if (consumerRoles.dashboard) program.addCommand(consumeCommand(io, 'dashboard', 'dashboard-consume'));
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
