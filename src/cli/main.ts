@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CentosError, ServiceError, UsageError } from '../errors.ts';
 import { auditCommand } from './commands/auditCommand.ts';
+import { archivedCommand } from './commands/archivedCommand.ts';
 import { configCommand } from './commands/configCommand.ts';
 import { demoCommand } from './commands/demoCommand.ts';
 import { consumeCommand } from './commands/consumeCommand.ts';
@@ -10,6 +11,7 @@ import { localCommand } from './commands/localCommand.ts';
 import { scheduleCommand } from './commands/scheduleCommand.ts';
 import { produceCommand } from './commands/produceCommand.ts';
 import { serveCommand } from './commands/serveCommand.ts';
+import { replayCommand } from './commands/replayCommand.ts';
 import { setupCommand } from './commands/setupCommand.ts';
 import { statusCommand } from './commands/statusCommand.ts';
 import type { CliIo } from './context.ts';
@@ -27,6 +29,7 @@ export function buildProgram(io: CliIo): Command {
   // Consumers appear only once a role works.
   if (Object.keys(consumerRoles).length > 0) program.addCommand(consumeCommand(io));
   if (consumerRoles.archive) program.addCommand(consumeCommand(io, 'archive', 'archive'));
+  if (consumerRoles.archive) for (const make of [archivedCommand, replayCommand]) program.addCommand(make(io));
   if (consumerRoles.dashboard) program.addCommand(consumeCommand(io, 'dashboard', 'dashboard-consume'));
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -81,6 +81,16 @@ export const configSchema = z.strictObject({
       leaseDurationMs: z.number().int().min(1_000).default(10_000).describe('a standby scheduler takes over after the leader has been silent this long'),
     })
     .prefault({}),
+  archive: z
+    .strictObject({
+      flushBytes: z.number().int().min(1_024).default(5 * 1024 * 1024).describe('an archive object is written once its buffered JSON Lines reach this many bytes (uncompressed)'),
+      flushRecords: z.number().int().min(1).default(100_000).describe('… or once it holds this many records'),
+      flushAgeMs: z.number().int().min(100).default(60_000).describe('… or once its first record has waited this long; also at SHARD_END and shutdown'),
+      compression: z.enum(['gzip', 'none']).default('gzip').describe('archive object encoding: gzip (.jsonl.gz) or none (.jsonl)'),
+      multipartThresholdBytes: z.number().int().min(5 * 1024 * 1024).default(8 * 1024 * 1024).describe('objects larger than this are uploaded in parts of this size (S3 multipart; at least 5 MiB)'),
+      orphanGraceMs: z.number().int().min(0).default(15 * 60_000).describe('the cleanup job deletes uncommitted archive objects (from crashed or fenced-off workers) only once they are this old'),
+    })
+    .prefault({}),
   coordinator: z
     .strictObject({
       leaseDurationMs: z.number().int().min(1_000).default(10_000).describe('a lease not renewed for this long may be taken by another worker'),

@@ -3,6 +3,7 @@ import { dashboardRole } from '../dashboard/dashboardRole.ts';
 import type { ProcessorFactory } from '../coordinator/runConsumer.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { Store } from '../store/Store.ts';
+import { archiveRole } from './archiveRole.ts';
 
 export interface RoleEnv {
   settings: Settings;
@@ -25,4 +26,5 @@ export interface ConsumerRole {
 /** The roles `centos consume --role` accepts; a role is listed only once it works. */
 export const consumerRoles: Record<string, ConsumerRole> = {
   dashboard: dashboardRole,
+  archive: archiveRole,
 };

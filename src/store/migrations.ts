@@ -142,4 +142,31 @@ export const migrations: Migration[] = [
       ];
     }),
   },
+  {
+    version: 4,
+    name: 'archive_manifest',
+    up: both((t, d) => [
+      // One row per committed archive object; inserted in the fenced transaction that moves the archive checkpoint.
+      `CREATE TABLE IF NOT EXISTS archive_manifest (
+        app VARCHAR(64) NOT NULL,
+        shard_id VARCHAR(128) NOT NULL,
+        first_seq VARCHAR(128) NOT NULL,
+        first_sub ${t.bigint} NOT NULL,
+        last_seq VARCHAR(128) NOT NULL,
+        last_sub ${t.bigint} NOT NULL,
+        object_key VARCHAR(1024) NOT NULL,
+        record_count ${t.bigint} NOT NULL,
+        invalid_count ${t.bigint} NOT NULL,
+        bytes ${t.bigint} NOT NULL,
+        raw_bytes ${t.bigint} NOT NULL,
+        sha256 CHAR(64) NOT NULL,
+        min_arrival ${t.ts} NOT NULL,
+        max_arrival ${t.ts} NOT NULL,
+        epoch ${t.bigint} NOT NULL,
+        worker_id VARCHAR(191) NOT NULL,
+        committed_at ${t.ts} NOT NULL,
+        PRIMARY KEY (app, shard_id, first_seq, first_sub)
+      )${d === 'mysql' ? ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4' : ''}`,
+    ]),
+  },
 ];
