@@ -2,14 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { auditDashboard, type DashboardAudit } from '../audit/auditDashboard.ts';
-import { readInputEvents } from '../audit/readInputEvents.ts';
+import { formatAudit, runAudit, type AuditReport } from '../audit/runAudit.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { consumerRoles } from '../consumers/consumerRoles.ts';
 import { startLocalStack } from '../local/startLocalStack.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { runSetup } from '../setup/runSetup.ts';
-import { openStore } from '../store/openStore.ts';
 import { DemoProcesses } from './DemoProcesses.ts';
 
 export interface DemoOptions {
@@ -28,8 +26,7 @@ export interface DemoOptions {
 
 export interface DemoResult {
   ok: boolean;
-  dashboard?: DashboardAudit;
-  inputEvents?: number;
+  report?: AuditReport;
   chaosKills: number;
 }
 
@@ -72,6 +69,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     CENTOS_COORDINATOR_RENEW_INTERVAL_MS: '1000',
     CENTOS_COORDINATOR_TAKE_INTERVAL_MS: '500',
     CENTOS_SCHEDULER_INTERVAL_MS: '2000',
+    CENTOS_ARCHIVE_FLUSH_AGE_MS: '5000',
+    CENTOS_ARCHIVE_ORPHAN_GRACE_MS: '30000',
     CENTOS_SCHEDULER_LEASE_DURATION_MS: '5000',
     CENTOS_LOG_LEVEL: 'info',
   };
@@ -118,26 +117,19 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const watchDir = path.join(dir, 'watch');
     while ((await readdir(watchDir).catch(() => [])).some((f) => !f.startsWith('.')) && Date.now() < drainUntil) await delay(500);
     await procs.stop(['produce']);
-    const input = await readInputEvents(path.join(dir, 'done'));
-    const store = openStore(dbUrl, process.env.CENTOS_DB_PASSWORD ? { password: process.env.CENTOS_DB_PASSWORD } : {});
-    let dashboard: DashboardAudit;
-    try {
-      for (;;) {
-        dashboard = await auditDashboard(store, input.events);
-        const clean = dashboard.missing + dashboard.duplicated + dashboard.orderViolations + dashboard.fieldMismatches === 0;
-        if (clean || Date.now() > drainUntil) break;
-        await delay(1_000);
-      }
-    } finally {
-      await store.close();
+    let report: AuditReport;
+    for (;;) {
+      report = await runAudit(settings, { inputDir: path.join(dir, 'done'), dashboard: true, archive: false, stream: false });
+      if (report.ok || Date.now() > drainUntil) break;
+      await delay(1_000);
     }
-    const ok = dashboard.missing + dashboard.duplicated + dashboard.orderViolations + dashboard.fieldMismatches === 0;
-    o.out(`audit: ${input.files} files, ${input.records} records, ${input.events.size} distinct events`);
-    o.out(`  dashboard  found ${dashboard.found}/${dashboard.expected} · missing ${dashboard.missing} · duplicated ${dashboard.duplicated} · out of order ${dashboard.orderViolations} · fields differ ${dashboard.fieldMismatches}`);
-    for (const e of dashboard.examples) o.out(`    ${e}`);
+    // The dashboard caught up. Stop the archive workers gracefully: each writes and commits what it holds.
+    await procs.stop(workers.filter((w) => w.startsWith('archive')));
+    report = await runAudit(settings, { inputDir: path.join(dir, 'done'), dashboard: true, archive: Boolean(consumerRoles.archive), stream: Boolean(consumerRoles.archive) });
+    for (const line of formatAudit(report)) o.out(`  ${line}`);
     if (o.chaos) o.out(`  chaos: ${chaosKills} workers killed with kill -9 during the run`);
-    o.out(ok ? 'OK: every event exactly once, in per-user order.' : 'FAILED: the audit found violations.');
-    return { ok, dashboard, inputEvents: input.events.size, chaosKills };
+    const ok = report.ok;
+    return { ok, report, chaosKills };
   } finally {
     await procs.stop();
     await stack.close();

@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { s3ObjectStore } from '../../archive/s3ObjectStore.ts';
+import { createS3Client } from '../../aws/awsClients.ts';
+import { archiveJobs } from '../../scheduler/archiveJobs.ts';
 import { dashboardJobs } from '../../scheduler/dashboardJobs.ts';
 import { runScheduler } from '../../scheduler/runScheduler.ts';
 import { openStore } from '../../store/openStore.ts';
@@ -10,18 +13,22 @@ export function scheduleCommand(io: CliIo): Command {
     .description(
       'Run the periodic jobs: dashboard roll-ups every scheduler.intervalMs (activity by type and top users over\n' +
         'the last scheduler.windowMinutes, latest activities, gender and relationship breakdowns, summary) and\n' +
-        'retention pruning in small batches. Any number may run; one is the leader (a lease in the lease table), the\n' +
+        'retention pruning in small batches, and archive clean-up (objects no worker can commit any more, older than\n' +
+        'archive.orphanGraceMs). Any number may run; one is the leader (a lease in the lease table), the\n' +
         'rest stand by and take over when it stops or dies.',
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config, secrets } = ctx.settings;
       const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
-      const s = runScheduler({ store, log: ctx.log, jobs: dashboardJobs(config), leaseDurationMs: config.scheduler.leaseDurationMs, tickMs: Math.min(1_000, config.scheduler.intervalMs) });
+      const s3 = createS3Client(config);
+      const objectStore = s3ObjectStore(s3, config.s3.bucket, { partSizeBytes: config.archive.multipartThresholdBytes });
+      const s = runScheduler({ store, log: ctx.log, jobs: [...dashboardJobs(config), ...archiveJobs(config, objectStore)], leaseDurationMs: config.scheduler.leaseDurationMs, tickMs: Math.min(1_000, config.scheduler.intervalMs) });
       ctx.log.info({ scheduler: s.id }, 'scheduler started');
       if (!ctx.signal.aborted) await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
       await s.stop();
       await store.close();
+      s3.destroy();
       ctx.log.info({ runs: s.runs }, 'scheduler stopped');
     });
 }
