@@ -11,7 +11,7 @@ import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 
 const BIN = new URL('../../bin/centos', import.meta.url).pathname;
 
-describe('the whole pipeline through the real binary: generate → produce → consume (with a kill -9) → audit', () => {
+describe('the whole pipeline through the real binary: generate → produce → dashboard and archive consumers (with a kill -9) → audit', () => {
   let stack: TestStack;
   let mysql: TestDatabase | undefined;
   before(async () => {
@@ -43,6 +43,7 @@ describe('the whole pipeline through the real binary: generate → produce → c
         CENTOS_COORDINATOR_LEASE_DURATION_MS: '3000',
         CENTOS_COORDINATOR_RENEW_INTERVAL_MS: '500',
         CENTOS_COORDINATOR_TAKE_INTERVAL_MS: '300',
+        CENTOS_ARCHIVE_FLUSH_AGE_MS: '1000',
         CENTOS_LOG_LEVEL: 'warn',
       };
       const ok = async (args: string[]) => {
@@ -56,8 +57,8 @@ describe('the whole pipeline through the real binary: generate → produce → c
       assert.equal((await readdir(path.join(dir, 'done'))).length, 10);
 
       const workers: ChildProcess[] = [];
-      const startWorker = () => {
-        const c = spawn(process.execPath, [BIN, 'dashboard-consume'], { cwd: stack.dir, env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
+      const startWorker = (role = 'dashboard') => {
+        const c = spawn(process.execPath, [BIN, 'consume', '--role', role], { cwd: stack.dir, env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
         workers.push(c);
         return c;
       };
@@ -66,6 +67,7 @@ describe('the whole pipeline through the real binary: generate → produce → c
       try {
         const first = startWorker();
         startWorker();
+        startWorker('archive');
         await waitFor('consuming', async () => (await applied()) > 500, 60_000);
         first.kill('SIGKILL');
         startWorker();
@@ -82,9 +84,10 @@ describe('the whole pipeline through the real binary: generate → produce → c
         await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));
         await store.close();
       }
-      const audit = await runCentos(['audit'], { cwd: stack.dir, env });
+      const audit = await runCentos(['audit', '--stream'], { cwd: stack.dir, env });
       assert.equal(audit.code, 0, audit.stdout + audit.stderr);
-      assert.match(audit.stdout, /missing 0 · duplicated 0 · out of order 0 · fields differ 0/);
+      assert.match(audit.stdout, /dashboard  found (\d+)\/\1 · missing 0 · duplicated 0 · out of order 0 · fields differ 0/);
+      assert.match(audit.stdout, /archive    \d+ committed records · events missing 0 · positions twice 0 · out of shard order 0 · stream records not archived 0/);
       const status = JSON.parse((await ok(['status', '--json'])).stdout);
       assert.equal(status.shards.filter((s: { app: string }) => s.app === 'CentosDashboard').length, 3);
     });
@@ -95,7 +98,7 @@ describe('the whole pipeline through the real binary: generate → produce → c
     const env = { CENTOS_DB_URL: `sqlite:${path.join(dir, 'db.db')}`, CENTOS_PATHS_GENERATED: path.join(dir, 'g'), CENTOS_PATHS_WATCH: path.join(dir, 'w'), AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint, AWS_ENDPOINT_URL_S3: stack.s3Endpoint };
     assert.equal((await runCentos(['setup', '--skip-stream', '--skip-bucket'], { cwd: stack.dir, env })).code, 0);
     assert.equal((await runCentos(['generate', '1', '5'], { cwd: stack.dir, env })).code, 0);
-    const r = await runCentos(['audit', '--input', path.join(dir, 'w')], { cwd: stack.dir, env });
+    const r = await runCentos(['audit', '--only', 'dashboard', '--input', path.join(dir, 'w')], { cwd: stack.dir, env });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /found 0\/5 · missing 5/);
     assert.match(r.stdout, /FAILED: 5 violation/);
