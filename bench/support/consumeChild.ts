@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { runConsumer, type ProcessorFactory } from '../../src/coordinator/runConsumer.ts';
+import { archiveRole } from '../../src/consumers/archiveRole.ts';
 import { dashboardProcessor } from '../../src/dashboard/dashboardRole.ts';
 import { decodeAggregate } from '../../src/kinesis/kplAggregation.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
@@ -69,10 +70,22 @@ async function main() {
     },
   });
   const dash = dashboardProcessor('bench-dashboard', counters);
-  const processor: ProcessorFactory = mode === 'dashboard' ? (ctx) => { const p = dash(ctx); return { processBatch: async (r, i) => { events += r.length; await p.processBatch(r, i); } }; } : noop;
+  const counting = (inner: ProcessorFactory): ProcessorFactory => async (ctx) => {
+    const p = await inner(ctx);
+    return { ...p, processBatch: async (r, i) => { events += r.length; await p.processBatch(r, i); }, shutdown: () => p.shutdown?.() ?? Promise.resolve(), shardEnded: () => p.shardEnded?.() ?? Promise.resolve() };
+  };
+  let archiveClose: (() => Promise<void>) | undefined;
+  let processor: ProcessorFactory = noop;
+  if (mode === 'dashboard') processor = counting(dash);
+  if (mode === 'archive') {
+    const settings = loadConfig({ env: {}, flags: { 'aws.kinesisEndpoint': kinesisEndpoint, 'aws.s3Endpoint': process.env.CENTOS_BENCH_S3, 'stream.name': stream, 's3.bucket': 'bench-archive', 'db.url': dbUrl } });
+    const role = await archiveRole.create({ settings, store, log });
+    archiveClose = role.close;
+    processor = counting(role.processor);
+  }
   const leaseMs = Number(leaseMsArg ?? 10_000);
   const handle = runConsumer({
-    app: mode === 'dashboard' ? 'bench-dashboard' : 'bench',
+    app: mode === 'dashboard' ? 'bench-dashboard' : mode === 'archive' ? 'CentosArchiver' : 'bench',
     processor,
     options: { leaseDurationMs: leaseMs, renewIntervalMs: Math.floor(leaseMs / 3), takeIntervalMs: 500, shardSyncIntervalMs: 10_000, maxRecordsPerFetch: 10_000, maxBytesPerFetch: 1024 * 1024, idleMs: 50, idleMaxMs: 200, watchdogMs: 60_000 },
     initialPosition: { type: 'TRIM_HORIZON' },
@@ -87,8 +100,11 @@ async function main() {
     return;
   }
   while (events < expected) await new Promise((r) => setTimeout(r, 20));
+  // The archive counts a record when it is buffered; it is archived once stop() flushed and committed it.
+  await (mode === 'archive' ? handle.stop() : Promise.resolve());
   const seconds = (performance.now() - t0) / 1000;
   await handle.stop();
+  await archiveClose?.();
   await store.close();
   report({ mode, events, seconds, applied: counters.applied });
 }

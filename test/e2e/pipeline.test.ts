@@ -88,6 +88,9 @@ describe('the whole pipeline through the real binary: generate → produce → d
       assert.equal(audit.code, 0, audit.stdout + audit.stderr);
       assert.match(audit.stdout, /dashboard  found (\d+)\/\1 · missing 0 · duplicated 0 · out of order 0 · fields differ 0/);
       assert.match(audit.stdout, /archive    \d+ committed records · events missing 0 · positions twice 0 · out of shard order 0 · stream records not archived 0/);
+      const committed = Number(/archive    (\d+) committed records/.exec(audit.stdout)![1]);
+      const replay = await ok(['replay', '--produce']);
+      assert.match(replay.stdout, new RegExp(`replayed ${committed} events into stream e2e-${dialect}`));
       const status = JSON.parse((await ok(['status', '--json'])).stdout);
       assert.equal(status.shards.filter((s: { app: string }) => s.app === 'CentosDashboard').length, 3);
     });

@@ -1,12 +1,6 @@
 import { Command } from 'commander';
-import path from 'node:path';
-import { createKinesisClient, kinesisEndpoint } from '../../aws/awsClients.ts';
-import { CentosError } from '../../errors.ts';
-import { formatProgress } from '../../produce/formatProgress.ts';
-import { KinesisProducer } from '../../produce/KinesisProducer.ts';
-import { kinesisPortFrom } from '../../produce/KinesisPort.ts';
-import { createProducerCounters } from '../../produce/ProducerCounters.ts';
-import { runProducer, type ProducerInput } from '../../produce/runProducer.ts';
+import { produceInput } from '../../produce/produceInput.ts';
+import type { ProducerInput } from '../../produce/runProducer.ts';
 import { buildContext, type CliIo } from '../context.ts';
 
 async function readStdin(): Promise<string> {
@@ -34,66 +28,7 @@ export function produceCommand(io: CliIo): Command {
         'producer.aggregation': opts.aggregation === false ? false : undefined,
         'stream.name': opts.stream,
       });
-      const { config } = ctx.settings;
-      const log = ctx.log.child({ component: 'produce' });
-      const counters = createProducerCounters();
-      const client = createKinesisClient(config, { maxAttempts: 1, maxSockets: config.producer.maxConcurrentCalls + 2 });
-      const producer = new KinesisProducer(
-        { ...config.producer, streamName: config.stream.name, endpoint: kinesisEndpoint(config) },
-        { kinesis: kinesisPortFrom(client), counters, log },
-      );
       const input: ProducerInput = opts.file?.length ? { kind: 'files', files: opts.file, readStdin } : opts.once ? { kind: 'once' } : { kind: 'watch' };
-      let progress: NodeJS.Timeout | undefined;
-      const started = performance.now();
-      try {
-        await producer.start();
-        log.info({ stream: config.stream.name, watch: input.kind === 'files' ? undefined : path.resolve(config.paths.watch), aggregation: config.producer.aggregation, strictOrder: config.producer.strictOrder }, 'producing');
-        if (ctx.stderr.isTTY) {
-          let prev = 0;
-          let prevAt = performance.now();
-          progress = setInterval(() => {
-            const t = performance.now();
-            ctx.stderr.write('\r' + formatProgress(counters, prev, t - prevAt, counters.filesRead - counters.filesDone - counters.filesFailed) + '\x1b[K');
-            prev = counters.eventsAcked;
-            prevAt = t;
-          }, 500);
-          progress.unref();
-        }
-        const result = await runProducer({
-          producer,
-          counters,
-          paths: config.paths,
-          input,
-          rescanMs: config.producer.rescanMs,
-          retryFailedFileMs: config.producer.recordTtlMs,
-          shutdownTimeoutMs: config.producer.shutdownTimeoutMs,
-          signal: ctx.signal,
-          log,
-        });
-        if (progress) ctx.stderr.write('\n');
-        const secs = (performance.now() - started) / 1000;
-        log.info(
-          {
-            filesDone: result.filesDone,
-            filesRejected: result.filesRejected,
-            filesIncomplete: result.filesIncomplete.length,
-            events: counters.eventsAcked,
-            records: counters.recordsPut,
-            calls: counters.putCalls,
-            retries: counters.retries,
-            throttled: counters.throttled,
-            deadLetters: counters.eventsDeadLettered + counters.eventsInvalid,
-            seconds: Number(secs.toFixed(3)),
-          },
-          'produce finished',
-        );
-        if (result.filesIncomplete.length > 0 && !ctx.signal.aborted) {
-          throw new CentosError(`${result.filesIncomplete.length} file(s) not fully acknowledged (${result.filesIncomplete.map((f) => path.basename(f)).join(', ')}); see ${config.paths.deadLetters}`);
-        }
-      } finally {
-        clearInterval(progress);
-        producer.close();
-        client.destroy();
-      }
+      await produceInput(ctx.settings, input, { log: ctx.log, signal: ctx.signal, progressTo: ctx.stderr });
     });
 }

@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { createKinesisClient, kinesisEndpoint } from '../aws/awsClients.ts';
+import type { Settings } from '../config/loadConfig.ts';
+import { CentosError } from '../errors.ts';
+import type { Logger } from '../log/createLogger.ts';
+import { formatProgress } from './formatProgress.ts';
+import { KinesisProducer } from './KinesisProducer.ts';
+import { kinesisPortFrom } from './KinesisPort.ts';
+import { createProducerCounters, type ProducerCounters } from './ProducerCounters.ts';
+import { runProducer, type ProducerInput, type RunProducerResult } from './runProducer.ts';
+
+/**
+ * Wires the producer to the configured stream and sends `input`: used by `centos produce` and
+ * `centos replay --produce`. A progress line goes to `progressTo` when it is a terminal.
+ */
+export async function produceInput(
+  settings: Settings,
+  input: ProducerInput,
+  o: { log: Logger; signal: AbortSignal; progressTo?: NodeJS.WritableStream & { isTTY?: boolean } },
+): Promise<{ result: RunProducerResult; counters: ProducerCounters }> {
+  const { config } = settings;
+  const log = o.log.child({ component: 'produce' });
+  const counters = createProducerCounters();
+  const client = createKinesisClient(config, { maxAttempts: 1, maxSockets: config.producer.maxConcurrentCalls + 2 });
+  const producer = new KinesisProducer({ ...config.producer, streamName: config.stream.name, endpoint: kinesisEndpoint(config) }, { kinesis: kinesisPortFrom(client), counters, log });
+  let progress: NodeJS.Timeout | undefined;
+  const started = performance.now();
+  try {
+    await producer.start();
+    log.info({ stream: config.stream.name, watch: input.kind === 'files' ? undefined : path.resolve(config.paths.watch), aggregation: config.producer.aggregation, strictOrder: config.producer.strictOrder }, 'producing');
+    const tty = o.progressTo?.isTTY ? o.progressTo : undefined;
+    if (tty) {
+      let prev = 0;
+      let prevAt = performance.now();
+      progress = setInterval(() => {
+        const t = performance.now();
+        tty.write('\r' + formatProgress(counters, prev, t - prevAt, counters.filesRead - counters.filesDone - counters.filesFailed) + '\x1b[K');
+        prev = counters.eventsAcked;
+        prevAt = t;
+      }, 500);
+      progress.unref();
+    }
+    const result = await runProducer({
+      producer,
+      counters,
+      paths: config.paths,
+      input,
+      rescanMs: config.producer.rescanMs,
+      retryFailedFileMs: config.producer.recordTtlMs,
+      shutdownTimeoutMs: config.producer.shutdownTimeoutMs,
+      signal: o.signal,
+      log,
+    });
+    if (tty) tty.write('\n');
+    log.info(
+      {
+        filesDone: result.filesDone,
+        filesRejected: result.filesRejected,
+        filesIncomplete: result.filesIncomplete.length,
+        events: counters.eventsAcked,
+        records: counters.recordsPut,
+        calls: counters.putCalls,
+        retries: counters.retries,
+        throttled: counters.throttled,
+        deadLetters: counters.eventsDeadLettered + counters.eventsInvalid,
+        seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+      },
+      'produce finished',
+    );
+    if (result.filesIncomplete.length > 0 && !o.signal.aborted) {
+      throw new CentosError(`${result.filesIncomplete.length} file(s) not fully acknowledged (${result.filesIncomplete.map((f) => path.basename(f)).join(', ')}); see ${config.paths.deadLetters}`);
+    }
+    return { result, counters };
+  } finally {
+    clearInterval(progress);
+    producer.close();
+    client.destroy();
+  }
+}
