@@ -39,7 +39,7 @@ await migrate(store);
 process.env.CENTOS_BENCH_S3 = stack.s3Endpoint;
 const r = await runChild(['archive', 'arch', stack.kinesisEndpoint, dbUrl, String(N)]);
 const rate = Number(r.events) / Number(r.seconds);
-const objects = await store.query<{ bytes: number; raw_bytes: number; records: number }>('SELECT bytes, raw_bytes, records FROM archive_manifest');
+const objects = await store.query<{ bytes: number; raw_bytes: number; records: number }>('SELECT bytes, raw_bytes, record_count AS records FROM archive_manifest');
 await store.close();
 const archived = objects.reduce((a, o) => a + Number(o.records), 0);
 const totalBytes = objects.reduce((a, o) => a + Number(o.bytes), 0);

@@ -116,6 +116,36 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       assert.ok(rows.every((r) => r.worker === next.workerId && Number(r.epoch) === newEpoch! + 1));
     });
 
+    it('renews leases while a batch runs longer than the lease, and reports the stuck batch', async (t) => {
+      const e = await env(2, t);
+      if (!e) return;
+      let slow = true;
+      const inner = recorder();
+      const w = startWorker(
+        e,
+        (ctx) => {
+          const p = inner(ctx);
+          return {
+            async processBatch(records, info) {
+              if (slow) {
+                slow = false;
+                await new Promise((r) => setTimeout(r, 3_500));
+              }
+              return p.processBatch(records, info);
+            },
+          };
+        },
+        { leaseDurationMs: 1_000, renewIntervalMs: 200, watchdogMs: 500 },
+      );
+      const other = startWorker(e, recorder(), { leaseDurationMs: 1_000, renewIntervalMs: 200 });
+      const expected = await putRecords(e, { keys: 10, perKey: 3 });
+      await waitFor('all records', async () => (await seenRows(e)).length >= expected.length);
+      await Promise.all([w.stop(), other.stop()]);
+      assert.equal(w.counters.leasesLost, 0, 'the slow batch did not cost the lease');
+      assert.ok(w.counters.stuckBatches >= 1, 'the watchdog reported the batch');
+      assert.deepEqual(checkExactlyOnceInOrder(await seenRows(e), expected), []);
+    });
+
     it('split and merge during consumption: parents finish before children, per-key order intact', async (t) => {
       const e = await env(2, t);
       if (!e) return;
