@@ -1,11 +1,7 @@
 import { Command } from 'commander';
 import path from 'node:path';
-import { auditDashboard } from '../../audit/auditDashboard.ts';
-import { readInputEvents } from '../../audit/readInputEvents.ts';
 import { CentosError } from '../../errors.ts';
-import { openStore } from '../../store/openStore.ts';
-import { isMissingTable } from '../../store/StoreError.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 
 export function auditCommand(io: CliIo): Command {
   return new Command('audit')
@@ -18,6 +14,13 @@ export function auditCommand(io: CliIo): Command {
     .option('--input <dir>', 'directory of input files (default: paths.done)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { input?: string; json?: boolean }, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const [{ auditDashboard }, { readInputEvents }, { openStore }, { isMissingTable }] = await Promise.all([
+        import('../../audit/auditDashboard.ts'),
+        import('../../audit/readInputEvents.ts'),
+        import('../../store/openStore.ts'),
+        import('../../store/StoreError.ts'),
+      ]);
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config, secrets } = ctx.settings;
       const dir = path.resolve(opts.input ?? config.paths.done);

@@ -1,13 +1,9 @@
 import { Command } from 'commander';
 import path from 'node:path';
-import { createKinesisClient, kinesisEndpoint } from '../../aws/awsClients.ts';
 import { CentosError } from '../../errors.ts';
 import { formatProgress } from '../../produce/formatProgress.ts';
-import { KinesisProducer } from '../../produce/KinesisProducer.ts';
-import { kinesisPortFrom } from '../../produce/KinesisPort.ts';
-import { createProducerCounters } from '../../produce/ProducerCounters.ts';
-import { runProducer, type ProducerInput } from '../../produce/runProducer.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
+import type { ProducerInput } from '../../produce/runProducer.ts';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -30,6 +26,14 @@ export function produceCommand(io: CliIo): Command {
     .option('--stream <name>', 'stream name (config stream.name)')
     .addHelpText('after', '\nExamples:\n  centos generate 5 1000 && centos produce --once\n  centos produce --file events.jsonl\n  cat events.jsonl | centos produce --file -')
     .action(async (opts: { once?: boolean; file?: string[]; aggregation: boolean; stream?: string }, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const [{ createKinesisClient, kinesisEndpoint }, { KinesisProducer }, { kinesisPortFrom }, { createProducerCounters }, { runProducer }] = await Promise.all([
+        import('../../aws/awsClients.ts'),
+        import('../../produce/KinesisProducer.ts'),
+        import('../../produce/KinesisPort.ts'),
+        import('../../produce/ProducerCounters.ts'),
+        import('../../produce/runProducer.ts'),
+      ]);
       const ctx = buildContext(io, cmd.optsWithGlobals(), {
         'producer.aggregation': opts.aggregation === false ? false : undefined,
         'stream.name': opts.stream,

@@ -1,8 +1,5 @@
 import { Command } from 'commander';
-import { dashboardJobs } from '../../scheduler/dashboardJobs.ts';
-import { runScheduler } from '../../scheduler/runScheduler.ts';
-import { openStore } from '../../store/openStore.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 
 export function scheduleCommand(io: CliIo): Command {
   return new Command('schedule')
@@ -14,6 +11,12 @@ export function scheduleCommand(io: CliIo): Command {
         'rest stand by and take over when it stops or dies.',
     )
     .action(async (_opts: unknown, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const [{ dashboardJobs }, { runScheduler }, { openStore }] = await Promise.all([
+        import('../../scheduler/dashboardJobs.ts'),
+        import('../../scheduler/runScheduler.ts'),
+        import('../../store/openStore.ts'),
+      ]);
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config, secrets } = ctx.settings;
       const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
