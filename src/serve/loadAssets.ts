@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { getAsset, isSea } from 'node:sea';
 
 export interface Asset {
   body: Buffer;
@@ -8,24 +9,43 @@ export interface Asset {
   etag: string;
 }
 
+interface AssetSource {
+  route: string;
+  /** The key under which the single executable embeds the file. */
+  seaKey: string;
+  file: () => string;
+  type: string;
+}
+
 /** Served path → where the file comes from: the page's own files, and the chart library. */
-const sources: Array<[string, () => string, string]> = [
-  ['/', () => new URL('./public/index.html', import.meta.url).pathname, 'text/html; charset=utf-8'],
-  ['/assets/app.js', () => new URL('./public/app.js', import.meta.url).pathname, 'text/javascript; charset=utf-8'],
-  ['/assets/style.css', () => new URL('./public/style.css', import.meta.url).pathname, 'text/css; charset=utf-8'],
-  ['/assets/favicon.svg', () => new URL('./public/favicon.svg', import.meta.url).pathname, 'image/svg+xml'],
-  ['/assets/uPlot.iife.min.js', () => createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'), 'text/javascript; charset=utf-8'],
-  ['/assets/uPlot.min.css', () => createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), 'text/css; charset=utf-8'],
+const sources: AssetSource[] = [
+  { route: '/', seaKey: 'web/index.html', file: () => new URL('./public/index.html', import.meta.url).pathname, type: 'text/html; charset=utf-8' },
+  { route: '/assets/app.js', seaKey: 'web/app.js', file: () => new URL('./public/app.js', import.meta.url).pathname, type: 'text/javascript; charset=utf-8' },
+  { route: '/assets/style.css', seaKey: 'web/style.css', file: () => new URL('./public/style.css', import.meta.url).pathname, type: 'text/css; charset=utf-8' },
+  { route: '/assets/favicon.svg', seaKey: 'web/favicon.svg', file: () => new URL('./public/favicon.svg', import.meta.url).pathname, type: 'image/svg+xml' },
+  {
+    route: '/assets/uPlot.iife.min.js',
+    seaKey: 'web/uPlot.iife.min.js',
+    file: () => createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  { route: '/assets/uPlot.min.css', seaKey: 'web/uPlot.min.css', file: () => createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
 ];
 
+/** SEA asset key → file on disk, for the single-executable build to embed. */
+export function webAssetFiles(): Record<string, string> {
+  return Object.fromEntries(sources.map((s) => [s.seaKey, s.file()]));
+}
+
 /**
- * Reads every file the page needs into memory once, at startup: no CDN, nothing fetched later,
- * and the one place a single-executable build swaps in embedded copies.
+ * Reads every file the page needs into memory once, at startup: no CDN, nothing fetched later.
+ * The single executable reads its embedded copies instead of files.
  */
 export function loadAssets(): Map<string, Asset> {
+  const sea = isSea();
   const assets = new Map<string, Asset>();
-  for (const [route, file, type] of sources) {
-    const body = readFileSync(file());
+  for (const { route, seaKey, file, type } of sources) {
+    const body = sea ? Buffer.from(getAsset(seaKey)) : readFileSync(file());
     assets.set(route, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
   }
   return assets;

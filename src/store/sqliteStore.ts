@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { isSea } from 'node:sea';
 import Database from 'better-sqlite3';
+import { addonAssets, loadEmbeddedAddon } from '../sea/embeddedAddon.ts';
 import type { ExecuteResult, SqlExecutor, Store } from './Store.ts';
 import { StoreError } from './StoreError.ts';
 
@@ -19,7 +21,10 @@ export function openSqliteStore(file: string, options: { busyTimeoutMs?: number;
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false });
+    // In the single executable the addon is not on disk next to the package: hand it over loaded
+    // (@types/better-sqlite3 lists only the path form; the library takes the addon object too).
+    const nativeBinding = isSea() ? loadEmbeddedAddon(addonAssets.betterSqlite3) : undefined;
+    db = new Database(file, { readonly: options.readonly ?? false, ...(nativeBinding ? { nativeBinding: nativeBinding as string } : {}) });
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');

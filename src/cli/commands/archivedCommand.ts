@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { ArchiveManifest, type ManifestEntry } from '../../archive/ArchiveManifest.ts';
 import { formatPosition } from '../../coordinator/position.ts';
-import { openStore } from '../../store/openStore.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { ManifestEntry } from '../../archive/ArchiveManifest.ts';
+import type { CliIo } from '../context.ts';
 
 function formatArchived(entries: ManifestEntry[]): string {
   const rows = entries.map((e) => [e.shardId, formatPosition({ ...e.first, last: true }), formatPosition({ ...e.last, last: true }), String(e.records), String(e.bytes), new Date(e.committedAt).toISOString(), e.key]);
@@ -25,6 +24,9 @@ export function archivedCommand(io: CliIo): Command {
     .option('--shard <id>', 'only this shard')
     .option('--json', 'print JSON')
     .action(async (opts: { shard?: string; json?: boolean }, cmd: Command) => {
+      const { ArchiveManifest } = await import('../../archive/ArchiveManifest.ts');
+      const { openStore } = await import('../../store/openStore.ts');
+      const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config, secrets } = ctx.settings;
       const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});

@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
-import { formatAudit, runAudit } from '../../audit/runAudit.ts';
-import { CentosError } from '../../errors.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 
 export function auditCommand(io: CliIo): Command {
   return new Command('audit')
@@ -19,6 +17,9 @@ export function auditCommand(io: CliIo): Command {
     .option('--stream', 'also read the stream and check every record in it is in the archive')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { input?: string; only?: 'dashboard' | 'archive'; stream?: boolean; json?: boolean }, cmd: Command) => {
+      const { formatAudit, runAudit } = await import('../../audit/runAudit.ts');
+      const { CentosError } = await import('../../errors.ts');
+      const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const report = await runAudit(ctx.settings, {
         inputDir: opts.input ?? ctx.settings.config.paths.done,

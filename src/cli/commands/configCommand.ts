@@ -1,12 +1,13 @@
 import { Command } from 'commander';
-import { redactUrl } from '../../log/createLogger.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 
 export function configCommand(io: CliIo): Command {
   return new Command('config')
     .summary('print the effective configuration (after file, environment and flags)')
     .description('Print the configuration centos would run with, as JSON, secrets removed. Exit 2 if it is invalid.')
-    .action((_opts: unknown, cmd: Command) => {
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const { redactUrl } = await import('../../log/createLogger.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config, configFile, secrets } = ctx.settings;
       const shown = {

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { consumerRoles } from '../../consumers/consumerRoles.ts';
-import { startConsumer } from '../../consumers/startConsumer.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 
 /** `centos consume --role <role>`: one worker of a consumer application, until SIGINT/SIGTERM. */
 export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'): Command {
@@ -19,6 +18,8 @@ export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'):
           roles.map((r) => `  ${r.padEnd(10)} ${consumerRoles[r]!.description}`).join('\n'),
       );
   return cmd.option('--worker-id <id>', 'this worker\'s name in the lease table (default host:pid:random)').action(async (opts: { role?: string; workerId?: string }, c: Command) => {
+    const { buildContext } = await import('../context.ts');
+    const { startConsumer } = await import('../../consumers/startConsumer.ts');
     const ctx = buildContext(io, c.optsWithGlobals());
     const roleName = fixedRole ?? opts.role!;
     const role = consumerRoles[roleName]!;

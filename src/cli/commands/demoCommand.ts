@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { CentosError } from '../../errors.ts';
-import { runDemo } from '../../demo/runDemo.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 import { port, positiveInt } from '../parseArgs.ts';
 
 export function demoCommand(io: CliIo): Command {
@@ -19,6 +18,8 @@ export function demoCommand(io: CliIo): Command {
     .option('--dir <dir>', 'where the demo keeps its files (wiped at start)', '.centos/demo')
     .option('--port <port>', 'dashboard port (config server.port)', port)
     .action(async (opts: { duration?: number; chaos?: boolean; db?: string; dir: string; port?: number }, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const { runDemo } = await import('../../demo/runDemo.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals(), { 'db.url': opts.db, 'server.port': opts.port });
       const r = await runDemo({
         dir: opts.dir,

@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
-import { writeGeneratedFiles } from '../../generate/writeGeneratedFiles.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 import { fraction, isoTime, nonNegativeInt, positiveInt } from '../parseArgs.ts';
 
 const SEEDED_START = Date.parse('2024-01-01T00:00:00Z');
@@ -24,6 +23,8 @@ export function generateCommand(io: CliIo): Command {
     .addOption(new Option('--start <time>', 'timestamp of the first event (default: now, or 2024-01-01 with --seed)').argParser(isoTime))
     .addHelpText('after', '\nExample:\n  centos generate 2 10              # the original generateJson.py 2 10\n  centos generate 5 1000 --seed 7 --duplicates 0.05')
     .action(async (files: number, rows: number, opts: { users: number; seed?: number; duplicates: number; intervalMs: number; start?: number }, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const { writeGeneratedFiles } = await import('../../generate/writeGeneratedFiles.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { paths } = ctx.settings.config;
       const seed = opts.seed ?? randomInt(0, 2 ** 31);

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import path from 'node:path';
-import { startLimitProxy, type LimitProxy } from '../../local/startLimitProxy.ts';
-import { startLocalStack } from '../../local/startLocalStack.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
+import type { LimitProxy } from '../../local/startLimitProxy.ts';
 import { fraction, port } from '../parseArgs.ts';
 
 export function localEnvLines(kinesisEndpoint: string, s3Endpoint: string, region: string): string[] {
@@ -28,6 +27,8 @@ export function localCommand(io: CliIo): Command {
     .option('--limits-port <port>', 'port of that proxy, 0 for any free one', port, 4568)
     .option('--fail-records <fraction>', 'with --enforce-limits: fraction of PutRecords records the proxy fails with InternalFailure', fraction, 0)
     .action(async (opts: { dataDir?: string; kinesisPort?: number; s3Port?: number; enforceLimits?: boolean; limitsPort: number; failRecords: number }, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const [{ startLimitProxy }, { startLocalStack }] = await Promise.all([import('../../local/startLimitProxy.ts'), import('../../local/startLocalStack.ts')]);
       const ctx = buildContext(io, cmd.optsWithGlobals(), {
         'local.dataDir': opts.dataDir,
         'local.kinesisPort': opts.kinesisPort,

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { produceInput } from '../../produce/produceInput.ts';
 import type { ProducerInput } from '../../produce/runProducer.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -24,6 +23,8 @@ export function produceCommand(io: CliIo): Command {
     .option('--stream <name>', 'stream name (config stream.name)')
     .addHelpText('after', '\nExamples:\n  centos generate 5 1000 && centos produce --once\n  centos produce --file events.jsonl\n  cat events.jsonl | centos produce --file -')
     .action(async (opts: { once?: boolean; file?: string[]; aggregation: boolean; stream?: string }, cmd: Command) => {
+      const { produceInput } = await import('../../produce/produceInput.ts');
+      const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals(), {
         'producer.aggregation': opts.aggregation === false ? false : undefined,
         'stream.name': opts.stream,

@@ -1,15 +1,10 @@
 import { Command } from 'commander';
+import { isoTime } from '../parseArgs.ts';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { produceInput } from '../../produce/produceInput.ts';
-import { replayArchive } from '../../archive/replayArchive.ts';
-import { s3ObjectStore } from '../../archive/s3ObjectStore.ts';
-import { createS3Client } from '../../aws/awsClients.ts';
-import { openStore } from '../../store/openStore.ts';
-import { buildContext, type CliIo } from '../context.ts';
-import { isoTime } from '../parseArgs.ts';
+import type { CliIo } from '../context.ts';
 
 const SPOOL_EVENTS = 50_000;
 
@@ -29,6 +24,12 @@ export function replayCommand(io: CliIo): Command {
     .option('--produce', 'send the events back into the stream through the producer (backfill) instead of printing them')
     .addHelpText('after', '\nA replayed event keeps its eventId, so the dashboard applies it only if it is not stored already\n(delete the affected rows first to re-apply them after a downstream bug).')
     .action(async (opts: { shard?: string; from?: number; to?: number; produce?: boolean }, cmd: Command) => {
+      const { produceInput } = await import('../../produce/produceInput.ts');
+      const { replayArchive } = await import('../../archive/replayArchive.ts');
+      const { s3ObjectStore } = await import('../../archive/s3ObjectStore.ts');
+      const { createS3Client } = await import('../../aws/awsClients.ts');
+      const { openStore } = await import('../../store/openStore.ts');
+      const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config, secrets } = ctx.settings;
       const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});

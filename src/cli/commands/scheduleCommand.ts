@@ -1,11 +1,5 @@
 import { Command } from 'commander';
-import { s3ObjectStore } from '../../archive/s3ObjectStore.ts';
-import { createS3Client } from '../../aws/awsClients.ts';
-import { archiveJobs } from '../../scheduler/archiveJobs.ts';
-import { dashboardJobs } from '../../scheduler/dashboardJobs.ts';
-import { runScheduler } from '../../scheduler/runScheduler.ts';
-import { openStore } from '../../store/openStore.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 
 export function scheduleCommand(io: CliIo): Command {
   return new Command('schedule')
@@ -18,6 +12,13 @@ export function scheduleCommand(io: CliIo): Command {
         'rest stand by and take over when it stops or dies.',
     )
     .action(async (_opts: unknown, cmd: Command) => {
+      const { s3ObjectStore } = await import('../../archive/s3ObjectStore.ts');
+      const { createS3Client } = await import('../../aws/awsClients.ts');
+      const { archiveJobs } = await import('../../scheduler/archiveJobs.ts');
+      const { dashboardJobs } = await import('../../scheduler/dashboardJobs.ts');
+      const { runScheduler } = await import('../../scheduler/runScheduler.ts');
+      const { openStore } = await import('../../store/openStore.ts');
+      const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config, secrets } = ctx.settings;
       const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});

@@ -1,14 +1,7 @@
 import { Command } from 'commander';
-import { collectDefaultMetrics } from 'prom-client';
 import { UsageError } from '../../errors.ts';
-import { metricsRegistry } from '../../metrics/metricsRegistry.ts';
 import { checkBind } from '../../serve/checkBind.ts';
-import { loadAssets } from '../../serve/loadAssets.ts';
-import { openReadOnlyStore } from '../../serve/openReadOnlyStore.ts';
-import { readDashboard } from '../../serve/readDashboard.ts';
-import { snapshotSource } from '../../serve/snapshotSource.ts';
-import { startDashboardServer } from '../../serve/startDashboardServer.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 import { nonNegativeInt } from '../parseArgs.ts';
 
 export function serveCommand(io: CliIo): Command {
@@ -26,6 +19,16 @@ export function serveCommand(io: CliIo): Command {
     .option('--port <n>', 'port to bind, 0 = any free (server.port, default 8080)', nonNegativeInt)
     .option('--token <token>', 'require this token on every request (prefer CENTOS_DASHBOARD_TOKEN: flags show up in ps)')
     .action(async (opts: { host?: string; port?: number; token?: string }, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const [{ collectDefaultMetrics }, { metricsRegistry }, { loadAssets }, { openReadOnlyStore }, { readDashboard }, { snapshotSource }, { startDashboardServer }] = await Promise.all([
+        import('prom-client'),
+        import('../../metrics/metricsRegistry.ts'),
+        import('../../serve/loadAssets.ts'),
+        import('../../serve/openReadOnlyStore.ts'),
+        import('../../serve/readDashboard.ts'),
+        import('../../serve/snapshotSource.ts'),
+        import('../../serve/startDashboardServer.ts'),
+      ]);
       const ctx = buildContext(io, cmd.optsWithGlobals(), { 'server.host': opts.host, 'server.port': opts.port });
       const { config, secrets } = ctx.settings;
       const token = opts.token ?? secrets.dashboardToken;

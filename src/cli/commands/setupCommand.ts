@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { runSetup } from '../../setup/runSetup.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 
 export function setupCommand(io: CliIo): Command {
   return new Command('setup')
@@ -15,6 +14,8 @@ export function setupCommand(io: CliIo): Command {
     .option('--skip-bucket', 'do not touch S3')
     .option('--skip-db', 'do not touch the database')
     .action(async (opts: { json?: boolean; skipStream?: boolean; skipBucket?: boolean; skipDb?: boolean }, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const { runSetup } = await import('../../setup/runSetup.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const r = await runSetup(ctx.settings, {
         log: ctx.log,

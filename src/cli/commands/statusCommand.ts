@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { setTimeout as delay } from 'node:timers/promises';
-import { formatStatus, readStatus } from '../../coordinator/readStatus.ts';
-import { openStore } from '../../store/openStore.ts';
-import { buildContext, type CliIo } from '../context.ts';
+import type { CliIo } from '../context.ts';
 import { nonNegativeInt } from '../parseArgs.ts';
 
 export function statusCommand(io: CliIo): Command {
@@ -17,6 +15,8 @@ export function statusCommand(io: CliIo): Command {
     .option('--json', 'print JSON')
     .option('--watch [seconds]', 'refresh every N seconds (default 2) until Ctrl-C', nonNegativeInt)
     .action(async (opts: { app?: string; json?: boolean; watch?: number | true }, cmd: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const [{ formatStatus, readStatus }, { openStore }] = await Promise.all([import('../../coordinator/readStatus.ts'), import('../../store/openStore.ts')]);
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config, secrets } = ctx.settings;
       const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
