@@ -283,7 +283,9 @@ export class KinesisProducer {
       if (this.map) void this.requestRefresh();
       return;
     }
-    if (k.head > 0) {
+    // Compact only once the consumed head outweighs the rest: re-copying the queue every time a
+    // key comes back (once per record without aggregation) made its backlog quadratic.
+    if (k.head > 64 && k.head * 2 > k.queue.length) {
       k.queue = k.queue.slice(k.head);
       k.head = 0;
     }
