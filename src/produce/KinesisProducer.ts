@@ -5,6 +5,7 @@ import { AggregateBuilder } from '../kinesis/kplAggregation.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { backoffDelay, retry } from '../util/retry.ts';
 import { classifyPutResult } from './classifyPutResult.ts';
+import { freshCallBytes } from './freshCallBytes.ts';
 import { insertRetry } from './insertRetry.ts';
 import type { KinesisPort, PutEntry } from './KinesisPort.ts';
 import type { ProducerCounters } from './ProducerCounters.ts';
@@ -14,6 +15,8 @@ import { TokenBucket } from './TokenBucket.ts';
 /** PutRecords limits. */
 export const MAX_CALL_RECORDS = 500;
 export const MAX_CALL_BYTES = 5 * 1024 * 1024;
+/** Smallest share of the backlog a call is given when the backlog is spread over concurrent calls. */
+export const MIN_SPREAD_CALL_BYTES = 1024 * 1024;
 
 export interface DeadItem {
   position: number;
@@ -280,7 +283,9 @@ export class KinesisProducer {
       if (this.map) void this.requestRefresh();
       return;
     }
-    if (k.head > 0) {
+    // Compact only once the consumed head outweighs the rest: re-copying the queue every time a
+    // key comes back (once per record without aggregation) made its backlog quadratic.
+    if (k.head > 64 && k.head * 2 > k.queue.length) {
       k.queue = k.queue.slice(k.head);
       k.head = 0;
     }
@@ -381,11 +386,14 @@ export class KinesisProducer {
       }
     }
     if (!fresh) return call;
+    let readyBytes = 0;
+    for (const s of this.shards) readyBytes += s.readyBytes;
+    const maxBytes = Math.max(bytes, freshCallBytes(readyBytes, this.s.maxConcurrentCalls - this.inFlightCalls, MIN_SPREAD_CALL_BYTES, MAX_CALL_BYTES));
     for (let progress = true; progress && call.length < MAX_CALL_RECORDS; ) {
       progress = false;
       for (let i = 0; i < n && call.length < MAX_CALL_RECORDS; i++) {
         const s = this.shards[(start + i) % n]!;
-        const r = this.s.aggregation ? this.takeAggregate(s, now, MAX_CALL_BYTES - bytes) : this.takeSingle(s, now, MAX_CALL_BYTES - bytes);
+        const r = this.s.aggregation ? this.takeAggregate(s, now, maxBytes - bytes) : this.takeSingle(s, now, maxBytes - bytes);
         if (!r) continue;
         call.push(r);
         bytes += r.cost;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { classifyPutResult } from '../../src/produce/classifyPutResult.ts';
+import { freshCallBytes } from '../../src/produce/freshCallBytes.ts';
 import { insertRetry } from '../../src/produce/insertRetry.ts';
 import { orderInputFiles } from '../../src/produce/orderInputFiles.ts';
 import { buildShardMap, hashKeyOf, shardIndexFor } from '../../src/produce/shardMap.ts';
@@ -111,4 +112,18 @@ describe('input file order', () => {
     ];
     assert.deepEqual(orderInputFiles(files).map((f) => f.name), ['a.json', 'a.jsonl', 'b.json']);
   });
+});
+
+describe('fresh bytes per call', () => {
+  const MiB = 1024 * 1024;
+  const cases: Array<[string, number, number, number]> = [
+    ['one free call takes all it can', 20 * MiB, 1, 5 * MiB],
+    ['no free call (never asked, but safe)', 20 * MiB, 0, 5 * MiB],
+    ['a small backlog is not split below the minimum', 1.5 * MiB, 4, 1 * MiB],
+    ['a backlog is spread over the free calls', 8 * MiB, 4, 2 * MiB],
+    ['rounded up, so the last call is not left a sliver', 8 * MiB + 1, 4, 2 * MiB + 1],
+    ['never above the PutRecords limit', 40 * MiB, 4, 5 * MiB],
+    ['an empty backlog still allows the minimum', 0, 4, 1 * MiB],
+  ];
+  for (const [name, ready, free, want] of cases) it(name, () => assert.equal(freshCallBytes(ready, free, 1 * MiB, 5 * MiB), want));
 });
