@@ -47,11 +47,11 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       if (!e) return;
       const first = await putRecords(e, { keys: 30, perKey: 10 });
       const workers = [startWorker(e), startWorker(e), startWorker(e)];
-      await waitFor('balanced', () => workers.every((w) => w.shards().length === 2), 20_000);
+      await waitFor('balanced', () => workers.every((w) => w.shards().length === 2), 60_000);
       await waitFor('first wave', async () => (await seenRows(e)).length >= first.length);
       workers[0]!.abandon();
       const second = await putRecords(e, { keys: 30, perKey: 10, startN: 10 });
-      await waitFor('takeover', () => workers[1]!.shards().length + workers[2]!.shards().length === 6, 20_000);
+      await waitFor('takeover', () => workers[1]!.shards().length + workers[2]!.shards().length === 6, 60_000);
       await waitFor('second wave', async () => (await seenRows(e)).length >= first.length + second.length);
       await Promise.all([workers[1]!.stop(), workers[2]!.stop()]);
       assert.deepEqual(checkExactlyOnceInOrder(await seenRows(e), [...first, ...second]), []);

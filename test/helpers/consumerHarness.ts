@@ -146,7 +146,7 @@ export async function seenRows(env: Env) {
   return env.store.query<{ id: number; shard_id: string; seq: string; sub: number; pk: string; n: number; worker: string; epoch: number }>('SELECT * FROM seen ORDER BY id');
 }
 
-export async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 45_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
