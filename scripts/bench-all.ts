@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: runs every benchmark in turn and writes bench/results.md with the machine, the
+ * date and each benchmark's own report (figures and ratios, as printed). Analysis and earlier
+ * runs live in bench/notes.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+
+const benches: Array<[string, string, string[]]> = [
+  ['Generator', 'bench/generate.bench.ts', []],
+  ['Producer', 'bench/produce.bench.ts', []],
+  ['Coordinator', 'bench/consume.bench.ts', []],
+  ['Dashboard apply', 'bench/dashboard.bench.ts', []],
+  ['Archive', 'bench/archive.bench.ts', []],
+  ['Dashboard API', 'bench/serve.bench.ts', []],
+  ['Worker memory (dist/centos)', 'bench/workerMemory.bench.ts', []],
+  ['Startup (dist/centos)', 'bench/startup.bench.ts', []],
+];
+const only = process.argv.slice(2);
+
+if (!existsSync('dist/centos')) {
+  process.stderr.write('bench: building dist/centos first (npm run build:binary)\n');
+  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-binary.ts'], { stdio: 'inherit' });
+}
+const sections: string[] = [];
+for (const [name, file, args] of benches) {
+  if (only.length && !only.some((o) => file.includes(o))) continue;
+  process.stderr.write(`bench: ${name} (${file})…\n`);
+  const t = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const secs = Math.round((Date.now() - t) / 1000);
+  const out = (r.stdout || '').trim();
+  process.stderr.write(out + '\n');
+  sections.push(`## ${name} — \`node --import tsx ${file}\` (${secs} s${r.status === 0 ? '' : `, exit ${r.status}`})\n\n\`\`\`\n${out}${r.status === 0 ? '' : `\n${(r.stderr || '').trim().split('\n').slice(-5).join('\n')}`}\n\`\`\`\n`);
+}
+const cpu = cpus();
+const header = `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}.\nMachine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}.\nEach benchmark measures centos and its baseline side by side in the same run; ratios are printed in each report.\nAnalysis, targets and earlier runs: [notes.md](notes.md).\n\n`;
+writeFileSync('bench/results.md', header + sections.join('\n'));
+process.stderr.write('bench: wrote bench/results.md\n');
