@@ -2,8 +2,14 @@ import { describeCause } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { unreachableSnapshot, type DashboardSnapshot } from './buildSnapshot.ts';
 
+/** How many refresh intervals old a snapshot may be and still be served while a new one is read. */
+export const STALE_FACTOR = 3;
+
 export interface SnapshotSource {
-  /** A snapshot no older than `maxAgeMs`; concurrent callers share one read. */
+  /**
+   * A snapshot no older than `maxAgeMs` — or, while a fresher one is being read, one no older
+   * than STALE_FACTOR × `maxAgeMs`. Concurrent callers share one read.
+   */
   current(maxAgeMs: number): Promise<DashboardSnapshot>;
 }
 
@@ -35,8 +41,12 @@ export function snapshotSource(deps: { read: (now: number) => Promise<DashboardS
   };
   return {
     current(maxAgeMs) {
-      if (last && deps.now() - last.at <= maxAgeMs) return Promise.resolve(last.snapshot);
+      const age = last ? deps.now() - last.at : Infinity;
+      if (last && age <= maxAgeMs) return Promise.resolve(last.snapshot);
       inflight ??= refresh().finally(() => (inflight = undefined));
+      // Stale-while-revalidate: a request never waits on the database while the previous
+      // snapshot is recent enough to show; the refresh runs behind it.
+      if (last && age <= maxAgeMs * STALE_FACTOR) return Promise.resolve(last.snapshot);
       return inflight;
     },
   };
