@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isTransientAwsError } from '../aws/awsErrors.ts';
 import { ObjectStoreError, type ListedObject, type ObjectStore } from './ObjectStore.ts';
@@ -31,20 +31,25 @@ export function s3ObjectStore(s3: S3Client, bucket: string, o: S3ObjectStoreOpti
       }
     },
     async *list(prefix) {
-      let token: string | undefined;
-      do {
+      // ListObjects (v1) paged by Marker = the last key seen: the same on AWS and on the embedded
+      // s3rver, whose v2 continuation tokens need OpenSSL's legacy DES past 1000 keys.
+      let marker: string | undefined;
+      for (;;) {
         let page;
         try {
-          page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+          page = await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, ...(marker !== undefined ? { Marker: marker } : {}) }));
         } catch (err) {
           throw wrap('list', prefix, err);
         }
-        for (const c of page.Contents ?? []) {
+        const contents = page.Contents ?? [];
+        for (const c of contents) {
           if (c.Key) yield { key: c.Key, size: c.Size ?? 0, lastModifiedMs: c.LastModified?.getTime() ?? 0 } satisfies ListedObject;
         }
-        if (page.IsTruncated && !page.NextContinuationToken) throw new ObjectStoreError('list', prefix, new Error('truncated listing without a continuation token'), false);
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
+        if (!page.IsTruncated) return;
+        const last = page.NextMarker ?? contents[contents.length - 1]?.Key;
+        if (last === undefined || last === marker) throw new ObjectStoreError('list', prefix, new Error('truncated listing that does not advance'), false);
+        marker = last;
+      }
     },
     async get(key) {
       try {
