@@ -12,7 +12,7 @@ import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { ensureBucket } from '../../src/setup/ensureBucket.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 import { ARCHIVE_APP, checkArchive, committedLines, committedRecordCount, objectStoreFor, putEvents, startArchiver } from '../helpers/archiveHarness.ts';
-import { makeEnv, waitFor, type Env } from '../helpers/consumerHarness.ts';
+import { makeEnv, waitFor, type Env, envsFor } from '../helpers/consumerHarness.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 
 const BUCKET = 'centos-archive';
@@ -45,16 +45,7 @@ async function listKeys(prefix: string): Promise<string[]> {
 
 for (const dialect of ['sqlite', 'mysql'] as const) {
   describe(`archive consumer on ${dialect}`, () => {
-    const envs: Env[] = [];
-    async function env(shards: number, t: { skip(msg: string): void }): Promise<Env | undefined> {
-      const e = await makeEnv(stack, dialect, shards);
-      if (!e) t.skip('no MySQL server');
-      else envs.push(e);
-      return e;
-    }
-    after(async () => {
-      for (const e of envs) await e.close();
-    });
+    const env = envsFor(() => stack, dialect);
 
     it('archives every record exactly once, in shard order, flushing by count; invalid records kept raw', async (t) => {
       const e = await env(2, t);

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { LeaseLostError } from '../../src/coordinator/LeaseLostError.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
-import { checkExactlyOnceInOrder, makeEnv, putRecords, recorder, seenRows, startWorker, waitFor, type Env } from '../helpers/consumerHarness.ts';
+import { checkExactlyOnceInOrder, makeEnv, putRecords, recorder, seenRows, startWorker, waitFor, type Env, envsFor } from '../helpers/consumerHarness.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 
 let stack: TestStack;
@@ -17,16 +17,7 @@ after(async () => {
 
 for (const dialect of ['sqlite', 'mysql'] as const) {
   describe(`coordinator on ${dialect}`, () => {
-    const envs: Env[] = [];
-    async function env(shards: number, t: { skip(msg: string): void }): Promise<Env | undefined> {
-      const e = await makeEnv(stack, dialect, shards);
-      if (!e) t.skip('no MySQL server');
-      else envs.push(e);
-      return e;
-    }
-    after(async () => {
-      for (const e of envs) await e.close();
-    });
+    const env = envsFor(() => stack, dialect);
 
     it('one worker reads every record of every shard exactly once, in per-key order', async (t) => {
       const e = await env(4, t);

@@ -14,7 +14,7 @@ import { parseEventFile } from '../../src/events/parseEventFile.ts';
 import { writeGeneratedFiles } from '../../src/generate/writeGeneratedFiles.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 import { readFile } from 'node:fs/promises';
-import { counter, makeEnv, putEvents, startWorker, waitFor, type Env } from '../helpers/consumerHarness.ts';
+import { counter, makeEnv, putEvents, startWorker, waitFor, type Env, envsFor } from '../helpers/consumerHarness.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 
 let stack: TestStack;
@@ -44,16 +44,7 @@ const pick = (a: { missing: number; duplicated: number; orderViolations: number;
 
 for (const dialect of ['sqlite', 'mysql'] as const) {
   describe(`dashboard consumer on ${dialect}`, () => {
-    const envs: Env[] = [];
-    async function env(shards: number, t: { skip(msg: string): void }): Promise<Env | undefined> {
-      const e = await makeEnv(stack, dialect, shards);
-      if (!e) t.skip('no MySQL server');
-      else envs.push(e);
-      return e;
-    }
-    after(async () => {
-      for (const e of envs) await e.close();
-    });
+    const env = envsFor(() => stack, dialect);
 
     it('stores each eventId once across duplicates and a re-sent file; audit is clean', async (t) => {
       const e = await env(2, t);

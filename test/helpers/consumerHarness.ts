@@ -1,3 +1,4 @@
+import { after } from 'node:test';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -186,4 +187,21 @@ export async function putEvents(env: Env, events: readonly import('../../src/eve
 export async function counter(env: Env, name: string): Promise<number> {
   const [row] = await env.store.query<{ value: number }>('SELECT SUM(value) AS value FROM counters WHERE name = ?', [name]);
   return Number(row?.value ?? 0);
+}
+
+/**
+ * Per-describe environments on one dialect: `env(shards, t)` makes a fresh stream and DB (skipping
+ * the test when MySQL is absent outside CI) and every one is closed after the block.
+ */
+export function envsFor(stack: () => import('./testStack.ts').TestStack, dialect: 'sqlite' | 'mysql') {
+  const envs: Env[] = [];
+  after(async () => {
+    for (const e of envs) await e.close();
+  });
+  return async (shards: number, t: { skip(msg: string): void }): Promise<Env | undefined> => {
+    const e = await makeEnv(stack(), dialect, shards);
+    if (!e) t.skip('no MySQL server');
+    else envs.push(e);
+    return e;
+  };
 }

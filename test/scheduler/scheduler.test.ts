@@ -7,7 +7,7 @@ import { EventGenerator } from '../../src/generate/EventGenerator.ts';
 import { computeRollups, readRollups, storeRollups } from '../../src/scheduler/dashboardRollups.ts';
 import { pruneRetention } from '../../src/scheduler/pruneRetention.ts';
 import { runScheduler, SCHEDULER_APP, type Job } from '../../src/scheduler/runScheduler.ts';
-import { counter, makeEnv, putEvents, silentLog, startWorker, waitFor, type Env } from '../helpers/consumerHarness.ts';
+import { counter, makeEnv, putEvents, silentLog, startWorker, waitFor, type Env, envsFor } from '../helpers/consumerHarness.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 
 let stack: TestStack;
@@ -20,16 +20,8 @@ const counters = () => ({ batches: 0, applied: 0, duplicates: 0, outOfOrder: 0, 
 
 for (const dialect of ['sqlite', 'mysql'] as const) {
   describe(`scheduler on ${dialect}`, () => {
-    const envs: Env[] = [];
-    async function env(t: { skip(msg: string): void }): Promise<Env | undefined> {
-      const e = await makeEnv(stack, dialect, 2);
-      if (!e) t.skip('no MySQL server');
-      else envs.push(e);
-      return e;
-    }
-    after(async () => {
-      for (const e of envs) await e.close();
-    });
+    const envOf = envsFor(() => stack, dialect);
+    const env = (t: { skip(msg: string): void }) => envOf(2, t);
 
     it('roll-up windows match a brute-force recomputation from the events table, and re-running changes nothing', async (t) => {
       const e = await env(t);
