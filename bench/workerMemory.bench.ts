@@ -38,7 +38,7 @@ async function measure(role: 'dashboard' | 'archive'): Promise<{ seconds: number
   const dbUrl = `sqlite:${path.join(dir, `${role}.db`)}`;
   const store = openStore(dbUrl);
   await migrate(store);
-  const env = { PATH: process.env.PATH, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint, AWS_ENDPOINT_URL_S3: stack.s3Endpoint, CENTOS_STREAM_NAME: 'mem', CENTOS_S3_BUCKET: 'bench-mem', CENTOS_DB_URL: dbUrl, CENTOS_LOG_LEVEL: 'warn', CENTOS_ARCHIVE_FLUSH_AGE_MS: '2000' };
+  const env = { PATH: process.env.PATH, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint, AWS_ENDPOINT_URL_S3: stack.s3Endpoint, CENTOS_STREAM_NAME: 'mem', CENTOS_S3_BUCKET: 'bench-mem', CENTOS_DB_URL: dbUrl, CENTOS_LOG_LEVEL: 'warn', CENTOS_ARCHIVE_FLUSH_AGE_MS: '2000', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) };
   const child = spawn(BIN, ['consume', '--role', role], { env, stdio: 'inherit' });
   const t = performance.now();
   let rss = 0;
