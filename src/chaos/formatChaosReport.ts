@@ -40,7 +40,7 @@ export function formatChaosReport(r: ChaosReport): string[] {
   lines.push(`kills      ${r.kills.length} × kill -9 (${[...byProcess].map(([p, n]) => `${p} ${n}`).join(', ') || 'none'})`);
   lines.push(`reshards   ${r.reshards.length}: ${r.reshards.map((x) => `${x.what} at ${secs(x.atMs)}`).join('; ') || 'none'}`);
   lines.push(`db         ${r.dbRestarts.length} restart(s)${r.dbRestarts.map((x) => ` at ${secs(x.atMs)} (down ${secs(x.downMs)})`).join(',')}`);
-  lines.push(`max lag    ${r.maxLagMs === undefined ? 'n/a' : secs(r.maxLagMs)} behind the stream tip (max MillisBehindLatest over all leases)`);
+  lines.push(`max lag    ${r.maxLagMs === undefined ? 'n/a' : secs(r.maxLagMs)} end to end (file published → its events applied in the dashboard DB)`);
   const rec = workerKills.filter((k) => k.shards > 0 && k.recoveryMs !== undefined).map((k) => k.recoveryMs!).sort((a, b) => a - b);
   lines.push(
     `recovery   ${rec.length ? `median ${secs(quantile(rec, 0.5))} · max ${secs(rec[rec.length - 1]!)} over ${rec.length} kills of a worker holding shards` : 'n/a'}`,

@@ -23,7 +23,8 @@ export interface ThrowawayMariadb {
 export async function mariadbAvailable(): Promise<boolean> {
   try {
     await run('mariadbd', ['--version']);
-    await run('mariadb-install-db', ['--help']);
+    // `mariadb-install-db --help` exits 1; `--version` is not an option of it. Look it up on PATH instead.
+    await run('sh', ['-c', 'command -v mariadb-install-db && command -v mariadb-admin && command -v mariadb']);
     return true;
   } catch {
     return false;

@@ -53,3 +53,14 @@ describe('chaos report', () => {
     for (const s of ['100000 records', '90000 distinct', '10350 absorbed', '21 × kill -9', 'produce 1', 'reshards   2', '1 restart', 'max lag    12.3 s', 'median 5.', 'CLEAN']) assert.ok(text.includes(s), s);
   });
 });
+
+describe('end-to-end lag', () => {
+  it('is the age of the oldest published file not fully applied', async () => {
+    const { endToEndLagMs } = await import('../../src/chaos/endToEndLag.ts');
+    const cum = [90, 180, 270];
+    assert.equal(endToEndLagMs(cum, [1000, 2000, 3000], 270, 5000), 0);
+    assert.equal(endToEndLagMs(cum, [1000, 2000, 3000], 100, 5000), 3000);
+    assert.equal(endToEndLagMs(cum, [1000, 2000, 3000], 0, 5000), 4000);
+    assert.equal(endToEndLagMs(cum, [1000, undefined, undefined], 90, 5000), 0);
+  });
+});
