@@ -4,6 +4,13 @@ import { runChaos } from '../src/chaos/runChaos.ts';
 import { mariadbAvailable } from '../src/chaos/throwawayMariadb.ts';
 import { createLogger } from '../src/log/createLogger.ts';
 
+// Keep the one-screen report on one screen: the AWS SDK's notice about future Node versions is not ours.
+const defaultWarningListeners = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name !== 'NodeVersionSupportWarning') for (const l of defaultWarningListeners) l(w);
+});
+
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '100000' },

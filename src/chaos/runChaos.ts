@@ -178,6 +178,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
   const kill = async (name: string) => {
     const pid = procs.all.get(name)?.child.pid;
+    if (pid === undefined) {
+      o.out(`  ${(since(Date.now()) / 1000).toFixed(1).padStart(6)} s  ${name} is between restarts; no kill`);
+      return;
+    }
     const rows = await leases.listLeases().catch(() => latest);
     const held = rows.filter((l) => l.state === 'active' && ownedBy(l, pid));
     procs.kill9(name);
