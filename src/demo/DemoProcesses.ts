@@ -23,10 +23,12 @@ export class DemoProcesses {
     private readonly env: NodeJS.ProcessEnv,
     private readonly logDir: string,
     private readonly log: Logger,
+    /** How to start the centos binary; defaults to this process's own binary. */
+    private readonly self: { command: string; args: string[] } = selfCommand(),
   ) {}
 
   start(name: string, args: string[], killable = false): DemoProcess {
-    const self = selfCommand();
+    const self = this.self;
     const out = this.logs.get(name) ?? createWriteStream(path.join(this.logDir, `${name}.log`), { flags: 'a' });
     this.logs.set(name, out);
     const child = spawn(self.command, [...self.args, ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });

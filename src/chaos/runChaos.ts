@@ -1,0 +1,312 @@
+import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { formatAudit, runAudit, type AuditReport } from '../audit/runAudit.ts';
+import { createKinesisClient } from '../aws/awsClients.ts';
+import { loadConfig } from '../config/loadConfig.ts';
+import { LeaseStore, type LeaseRow } from '../coordinator/LeaseStore.ts';
+import { formatPosition } from '../coordinator/position.ts';
+import { DemoProcesses } from '../demo/DemoProcesses.ts';
+import { EventGenerator } from '../generate/EventGenerator.ts';
+import { writeGeneratedFiles } from '../generate/writeGeneratedFiles.ts';
+import { endToEndLagMs } from './endToEndLag.ts';
+import { startLocalStack } from '../local/startLocalStack.ts';
+import type { Logger } from '../log/createLogger.ts';
+import { ensureStream } from '../setup/ensureStream.ts';
+import { runSetup } from '../setup/runSetup.ts';
+import { openStore } from '../store/openStore.ts';
+import { planChaos, type ChaosAction } from './chaosSchedule.ts';
+import { formatChaosReport, type ChaosReport, type KillRecord } from './formatChaosReport.ts';
+import { startThrowawayMariadb } from './throwawayMariadb.ts';
+
+export interface ChaosOptions {
+  /** Working directory (wiped at start): MariaDB datadir, embedded S3, event files, logs. */
+  dir: string;
+  /** Total rows generated (duplicates included). */
+  events: number;
+  /** Length of the chaos phase: the generator spreads its files over it; kills, reshards and the DB restart happen in it. */
+  seconds: number;
+  rowsPerFile?: number;
+  duplicates?: number;
+  dashboardWorkers?: number;
+  archiveWorkers?: number;
+  shards?: number;
+  seed?: number;
+  /** After the chaos phase, how long the pipeline may take to drain before the audit counts what is missing. */
+  drainTimeoutMs?: number;
+  log: Logger;
+  out: (line: string) => void;
+  /** How to start the centos binary (default: node + bin/centos of this checkout). */
+  self?: { command: string; args: string[] };
+}
+
+export interface ChaosResult {
+  ok: boolean;
+  report: ChaosReport;
+  audit: AuditReport;
+  lines: string[];
+}
+
+const USERS = 2_000;
+const BIN = fileURLToPath(new URL('../../bin/centos', import.meta.url));
+
+interface PendingKill {
+  record: KillRecord;
+  killedAt: number;
+  /** app/shard → checkpoint at the kill */
+  shards: Map<string, string>;
+}
+
+const key = (l: LeaseRow) => `${l.app}/${l.shardId}`;
+const ownedBy = (l: LeaseRow, pid: number | undefined) => pid !== undefined && l.owner !== null && l.owner.includes(`:${pid}:`);
+
+async function openShards(kinesis: KinesisClient, stream: string): Promise<Shard[]> {
+  const shards: Shard[] = [];
+  let token: string | undefined;
+  do {
+    const r = await kinesis.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: stream }));
+    shards.push(...(r.Shards ?? []));
+    token = r.NextToken;
+  } while (token);
+  return shards.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).sort((a, b) => (BigInt(a.HashKeyRange!.StartingHashKey!) < BigInt(b.HashKeyRange!.StartingHashKey!) ? -1 : 1));
+}
+
+/**
+ * The chaos run: the real pipeline as separate processes on the embedded Kinesis and S3 and a throwaway
+ * MariaDB, with workers and the producer kill -9'd, the stream resharded and the DB restarted while
+ * events flow; then it drains, audits the dashboard DB, the committed archive and the stream, and reports.
+ */
+export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
+  const dir = path.resolve(o.dir);
+  const rowsPerFile = Math.max(1, Math.min(o.rowsPerFile ?? 1000, o.events));
+  const files = Math.max(1, Math.ceil(o.events / rowsPerFile));
+  const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const chaosMs = o.seconds * 1000;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(path.join(dir, 'logs'), { recursive: true });
+  const started = Date.now();
+  o.out(`chaos: ${files * rowsPerFile} events (${Math.round((o.duplicates ?? 0.1) * 100)} % duplicates) over ${o.seconds} s, seed ${seed}, dir ${dir}`);
+  const db = await startThrowawayMariadb(path.join(dir, 'mariadb'));
+  o.out(`chaos: throwaway MariaDB on 127.0.0.1:${db.port} (datadir ${db.dataDir})`);
+  const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0 });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint,
+    AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
+    CENTOS_DB_URL: db.url,
+    CENTOS_STREAM_NAME: 'centos-chaos',
+    CENTOS_STREAM_SHARDS: String(o.shards ?? 4),
+    CENTOS_S3_BUCKET: 'centos-chaos',
+    CENTOS_PATHS_GENERATED: path.join(dir, 'generated'),
+    CENTOS_PATHS_WATCH: path.join(dir, 'watch'),
+    CENTOS_PATHS_DONE: path.join(dir, 'done'),
+    CENTOS_PATHS_REJECTED: path.join(dir, 'rejected'),
+    CENTOS_PATHS_DEAD_LETTERS: path.join(dir, 'dead-letters'),
+    CENTOS_COORDINATOR_LEASE_DURATION_MS: '5000',
+    CENTOS_COORDINATOR_RENEW_INTERVAL_MS: '1000',
+    CENTOS_COORDINATOR_TAKE_INTERVAL_MS: '500',
+    CENTOS_ARCHIVE_FLUSH_AGE_MS: '3000',
+    CENTOS_ARCHIVE_ORPHAN_GRACE_MS: '30000',
+    CENTOS_LOG_LEVEL: 'info',
+  };
+  const settings = loadConfig({ env, flags: {} });
+  const procs = new DemoProcesses(env, path.join(dir, 'logs'), o.log, o.self ?? { command: process.execPath, args: [BIN] });
+  const kinesis = createKinesisClient(settings.config);
+  const monitorStore = openStore(db.url);
+  const leases = new LeaseStore(monitorStore);
+  const kills: KillRecord[] = [];
+  // The generator is deterministic: replay it to know how many distinct events each file brings.
+  const genStartMs = Date.now();
+  const cumulativeDistinct: number[] = [];
+  {
+    const gen = new EventGenerator({ seed, users: USERS, duplicates: o.duplicates ?? 0.1, startMs: genStartMs });
+    gen.uuid();
+    const seen = new Set<string>();
+    for (let f = 0; f < files; f++) {
+      for (let r = 0; r < rowsPerFile; r++) seen.add(gen.next().eventId);
+      cumulativeDistinct.push(seen.size);
+    }
+  }
+  const publishedAt: (number | undefined)[] = new Array(files).fill(undefined);
+  let maxE2eLagMs = 0;
+  let lastLagSample = 0;
+  const pending: PendingKill[] = [];
+  const reshards: ChaosReport['reshards'] = [];
+  let splitChildren = new Set<string>();
+  const dbRestarts: ChaosReport['dbRestarts'] = [];
+  let latest: LeaseRow[] = [];
+  let monitoring = true;
+  const since = (t: number) => t - t0;
+  let t0 = Date.now();
+
+  const observe = (rows: LeaseRow[], now: number) => {
+    latest = rows;
+    const byKey = new Map(rows.map((l) => [key(l), l]));
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const p = pending[i]!;
+      const recovered = [...p.shards].every(([k, cp]) => {
+        const l = byKey.get(k);
+        if (!l) return false;
+        if (l.state === 'ended') return true;
+        return l.owner !== null && !ownedBy(l, p.record.pid) && l.expiresAt > now && formatPosition(l.checkpoint) !== cp;
+      });
+      if (recovered) {
+        p.record.recoveryMs = now - p.killedAt;
+        pending.splice(i, 1);
+      }
+    }
+  };
+  const monitor = (async () => {
+    while (monitoring) {
+      try {
+        observe(await leases.listLeases(), Date.now());
+        if (Date.now() - lastLagSample >= 1_000) {
+          lastLagSample = Date.now();
+          const [row] = await monitorStore.query<{ v: number | string | null }>("SELECT SUM(value) AS v FROM counters WHERE name = 'events_applied'");
+          maxE2eLagMs = Math.max(maxE2eLagMs, endToEndLagMs(cumulativeDistinct, publishedAt, Number(row?.v ?? 0), Date.now()));
+        }
+      } catch {
+        // the DB is restarting
+      }
+      await delay(250);
+    }
+  })();
+
+  const kill = async (name: string) => {
+    const pid = procs.all.get(name)?.child.pid;
+    if (pid === undefined) {
+      o.out(`  ${(since(Date.now()) / 1000).toFixed(1).padStart(6)} s  ${name} is between restarts; no kill`);
+      return;
+    }
+    const rows = await leases.listLeases().catch(() => latest);
+    const held = rows.filter((l) => l.state === 'active' && ownedBy(l, pid));
+    procs.kill9(name);
+    const now = Date.now();
+    const record: KillRecord = { atMs: since(now), process: name, pid, shards: held.length, recoveryMs: held.length ? undefined : 0 };
+    kills.push(record);
+    if (held.length) pending.push({ record, killedAt: now, shards: new Map(held.map((l) => [key(l), formatPosition(l.checkpoint)])) });
+    o.out(`  ${(since(now) / 1000).toFixed(1).padStart(6)} s  kill -9 ${name} (pid ${pid}, ${held.length} shard(s))`);
+  };
+
+  const stream = settings.config.stream.name;
+  const waitActive = () => ensureStream(kinesis, { name: stream, shards: 1, retentionHours: settings.config.stream.retentionHours, pollMs: 100 });
+  const act = async (a: ChaosAction) => {
+    switch (a.kind) {
+      case 'kill-worker':
+        return kill(a.worker);
+      case 'kill-producer':
+        return kill('produce');
+      case 'split': {
+        const [s] = (await openShards(kinesis, stream)).sort((x, y) => (BigInt(y.HashKeyRange!.EndingHashKey!) - BigInt(y.HashKeyRange!.StartingHashKey!) > BigInt(x.HashKeyRange!.EndingHashKey!) - BigInt(x.HashKeyRange!.StartingHashKey!) ? 1 : -1));
+        const mid = ((BigInt(s!.HashKeyRange!.StartingHashKey!) + BigInt(s!.HashKeyRange!.EndingHashKey!)) / 2n).toString();
+        const before = new Set((await openShards(kinesis, stream)).map((x) => x.ShardId!));
+        await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: s!.ShardId!, NewStartingHashKey: mid }));
+        await waitActive();
+        splitChildren = new Set((await openShards(kinesis, stream)).map((x) => x.ShardId!).filter((id) => !before.has(id)));
+        reshards.push({ atMs: since(Date.now()), what: `split ${s!.ShardId}` });
+        break;
+      }
+      case 'merge': {
+        const open = await openShards(kinesis, stream);
+        // An adjacent pair of open shards (hash ranges touch), preferring one that does not simply undo the split.
+        const pairs = open.slice(1).map((y, i) => [open[i]!, y] as const).filter(([x, y]) => BigInt(x.HashKeyRange!.EndingHashKey!) + 1n === BigInt(y.HashKeyRange!.StartingHashKey!));
+        pairs.sort((p, q) => Number(p.every((x) => splitChildren.has(x.ShardId!))) - Number(q.every((x) => splitChildren.has(x.ShardId!))));
+        for (const [x, y] of pairs.slice(0, 1)) {
+          await kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: x.ShardId!, AdjacentShardToMerge: y.ShardId! }));
+          await waitActive();
+          reshards.push({ atMs: since(Date.now()), what: `merge ${x.ShardId} + ${y.ShardId}` });
+          break;
+        }
+        break;
+      }
+      case 'restart-db': {
+        const at = since(Date.now());
+        const r = await db.restart({ downMs: 3_000 });
+        dbRestarts.push({ atMs: at, downMs: r.downMs });
+        break;
+      }
+    }
+    o.out(`  ${(since(Date.now()) / 1000).toFixed(1).padStart(6)} s  ${a.kind === 'restart-db' ? `MariaDB restarted (down ${((dbRestarts.at(-1)?.downMs ?? 0) / 1000).toFixed(1)} s)` : reshards.at(-1)?.what ?? a.kind}`);
+  };
+
+  try {
+    await runSetup(settings, { log: o.log });
+    const workers: string[] = [];
+    for (let i = 1; i <= (o.dashboardWorkers ?? 2); i++) workers.push(`dashboard-${i}`);
+    for (let i = 1; i <= (o.archiveWorkers ?? 2); i++) workers.push(`archive-${i}`);
+    procs.start('produce', ['produce']);
+    for (const w of workers) procs.start(w, ['consume', '--role', w.startsWith('archive') ? 'archive' : 'dashboard'], true);
+    const plan = planChaos({ durationMs: chaosMs, workers, seed });
+    o.out(
+      `chaos: ${workers.length} workers + producer; plan: ${plan.filter((a) => a.kind === 'kill-worker').length} worker kills, 2 producer kills, split, merge, DB restart (logs: ${path.join(dir, 'logs')})`,
+    );
+    t0 = Date.now();
+    const generation = writeGeneratedFiles({
+      files,
+      rows: rowsPerFile,
+      users: USERS,
+      onFile: ({ index }) => (publishedAt[index - 1] = Date.now()),
+      seed,
+      duplicates: o.duplicates ?? 0.1,
+      startMs: genStartMs,
+      intervalMs: Math.floor(chaosMs / files),
+      generatedDir: path.join(dir, 'generated'),
+      watchDir: path.join(dir, 'watch'),
+    });
+    const background: Promise<unknown>[] = [];
+    for (const a of plan) {
+      const wait = t0 + a.atMs - Date.now();
+      if (wait > 0) await delay(wait);
+      // The DB restart runs alongside the kills that follow it.
+      const p = act(a).catch((err: Error) => o.out(`  chaos action ${a.kind} failed: ${err.message}`));
+      if (a.kind === 'restart-db') background.push(p);
+      else await p;
+    }
+    await Promise.all(background);
+    await generation;
+    o.out(`  ${(since(Date.now()) / 1000).toFixed(1).padStart(6)} s  chaos over, all files generated; draining…`);
+
+    const drainUntil = Date.now() + (o.drainTimeoutMs ?? 300_000);
+    const watchDir = path.join(dir, 'watch');
+    while ((await readdir(watchDir).catch(() => [])).some((f) => !f.startsWith('.')) && Date.now() < drainUntil) await delay(500);
+    await procs.stop(['produce']);
+    const auditOpts = { inputDir: path.join(dir, 'done'), dashboard: true, archive: false, stream: false };
+    for (;;) {
+      const r = await runAudit(settings, auditOpts).catch(() => undefined);
+      if (r?.ok || Date.now() > drainUntil) break;
+      await delay(2_000);
+    }
+    // Let the monitor see the last kills' shards move again, then stop the archive workers gracefully:
+    // each writes and commits what it holds.
+    const settleUntil = Math.min(drainUntil, Date.now() + 15_000);
+    while (pending.length && Date.now() < settleUntil) await delay(250);
+    await procs.stop(workers.filter((w) => w.startsWith('archive')));
+    const audit = await runAudit(settings, { ...auditOpts, archive: true, stream: true });
+    const counters = await monitorStore.query<{ name: string; v: number | string }>('SELECT name, SUM(value) AS v FROM counters GROUP BY name');
+    const counter = (n: string) => Number(counters.find((c) => c.name === n)?.v ?? 0);
+    const report: ChaosReport = {
+      ok: audit.ok,
+      seconds: (Date.now() - started) / 1000,
+      events: { records: audit.input.records, distinct: audit.input.distinctEvents, files: audit.input.files },
+      duplicates: { inInput: audit.input.records - audit.input.distinctEvents, absorbed: counter('duplicates_dropped') },
+      kills,
+      reshards,
+      dbRestarts,
+      maxLagMs: maxE2eLagMs,
+      audit: formatAudit(audit),
+    };
+    return { ok: audit.ok, report, audit, lines: formatChaosReport(report) };
+  } finally {
+    monitoring = false;
+    await monitor;
+    await procs.stop();
+    await monitorStore.close().catch(() => undefined);
+    kinesis.destroy();
+    await stack.close();
+    await db.stop();
+  }
+}
