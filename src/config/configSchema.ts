@@ -17,6 +17,10 @@ export const configSchema = z.strictObject({
       initialPosition: z.enum(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']).default('TRIM_HORIZON').describe('where a consumer starts on a shard it has no checkpoint for (children of a reshard always start at TRIM_HORIZON)'),
       initialTimestamp: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 time' }).optional().describe('the time AT_TIMESTAMP starts from'),
     })
+    .refine((s) => s.initialPosition !== 'AT_TIMESTAMP' || s.initialTimestamp !== undefined, {
+      message: 'AT_TIMESTAMP needs stream.initialTimestamp (a fixed time, so every worker and restart starts from the same place)',
+      path: ['initialTimestamp'],
+    })
     .prefault({}),
   s3: z
     .strictObject({

@@ -10,3 +10,10 @@ export class LeaseLostError extends CentosError {
     this.epoch = epoch;
   }
 }
+
+/** A commit tried to move a checkpoint backwards; the transaction was rolled back. */
+export class CheckpointOrderError extends CentosError {
+  constructor(message: string) {
+    super(message, { retriable: false });
+  }
+}

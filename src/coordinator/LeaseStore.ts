@@ -1,7 +1,7 @@
 import type { SqlExecutor, Store } from '../store/Store.ts';
 import { insertIgnore, valuesList } from '../store/sql.ts';
 import type { LeaseView } from './leasePlanner.ts';
-import { LeaseLostError } from './LeaseLostError.ts';
+import { CheckpointOrderError, LeaseLostError } from './LeaseLostError.ts';
 import { SHARD_END, type Position } from './position.ts';
 
 export interface ShardInfo {
@@ -175,11 +175,24 @@ export class LeaseStore {
   ): Promise<T | undefined> {
     return this.store.transaction(async (tx) => {
       const end = to === SHARD_END;
+      // The checkpoint only moves forward: sequence numbers compare by length, then digits.
+      const forward = end
+        ? ''
+        : ' AND (checkpoint_seq IS NULL OR LENGTH(checkpoint_seq) < LENGTH(?) OR (LENGTH(checkpoint_seq) = LENGTH(?) AND checkpoint_seq < ?) OR (checkpoint_seq = ? AND checkpoint_sub <= ?))';
       const r = await tx.execute(
-        `UPDATE leases SET checkpoint_seq = ?, checkpoint_sub = ?, checkpoint_last = ?, updated_at = ?${end ? ", state = 'ended', owner = NULL, expires_at = 0" : ''} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`,
-        [end ? SHARD_END : to.seq, end ? 0 : to.sub, end || to.last ? 1 : 0, now, app, shardId, me, epoch],
+        `UPDATE leases SET checkpoint_seq = ?, checkpoint_sub = ?, checkpoint_last = ?, updated_at = ?${end ? ", state = 'ended', owner = NULL, expires_at = 0" : ''} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?${forward}`,
+        [end ? SHARD_END : to.seq, end ? 0 : to.sub, end || to.last ? 1 : 0, now, app, shardId, me, epoch, ...(end ? [] : [to.seq, to.seq, to.seq, to.seq, to.sub])],
       );
-      if (r.affectedRows !== 1) throw new LeaseLostError(app, shardId, epoch);
+      if (r.affectedRows !== 1) {
+        const [row] = await tx.query<{ owner: string | null; epoch: number | string; checkpoint_seq: string | null; checkpoint_sub: number | string }>(
+          'SELECT owner, epoch, checkpoint_seq, checkpoint_sub FROM leases WHERE app = ? AND shard_id = ?',
+          [app, shardId],
+        );
+        if (row && row.owner === me && Number(row.epoch) === epoch && !end) {
+          throw new CheckpointOrderError(`${app}/${shardId}: checkpoint ${to.seq}/${to.sub} is behind the stored ${row.checkpoint_seq}/${row.checkpoint_sub}; nothing was written`);
+        }
+        throw new LeaseLostError(app, shardId, epoch);
+      }
       return work ? await work(tx) : undefined;
     });
   }

@@ -179,17 +179,20 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
   }
 
   async function work(task: ShardTask): Promise<void> {
-    for (let attempt = 1; !task.lost && !abandoned; attempt++) {
+    for (let round = 1; !task.lost && !abandoned; round++) {
       const lease = await leases.getLease(app, task.shardId);
       if (!lease || lease.owner !== me || lease.epoch !== task.epoch) return markLost(task, 'lease changed before start');
       if (lease.state === 'ended') return;
       const ctx = makeContext(task);
       const start: IteratorStart = lease.parentIds.length > 0 ? { type: 'TRIM_HORIZON' } : input.initialPosition;
-      const reader = new ShardReader(deps.kinesis, task.shardId, lease.checkpoint, start, o, log, task.controller.signal);
+      // One reader per attempt: when the attempt ends, its read-ahead is cancelled and never left dangling.
+      const attempt = new AbortController();
+      const reader = new ShardReader(deps.kinesis, task.shardId, lease.checkpoint, start, o, log, AbortSignal.any([task.controller.signal, attempt.signal]));
       let processor: ShardProcessor | undefined;
+      let pending: Promise<import('./ShardReader.ts').Fetched> | undefined;
       try {
         processor = await input.processor(ctx);
-        let pending: Promise<import('./ShardReader.ts').Fetched> | undefined = reader.next();
+        pending = reader.next();
         while (pending) {
           const batch: import('./ShardReader.ts').Fetched = await pending;
           if (task.controller.signal.aborted) break;
@@ -221,9 +224,12 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
         }
         counters.processorErrors++;
         processor?.leaseLost?.();
-        const wait = backoffDelay(attempt, { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.3 });
-        log.error({ shardId: task.shardId, err: err instanceof Error ? err.message : String(err), attempt, waitMs: wait }, 'shard processing failed; restarting from the checkpoint');
+        const wait = backoffDelay(round, { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.3 });
+        log.error({ shardId: task.shardId, err: err instanceof Error ? err.message : String(err), attempt: round, waitMs: wait }, 'shard processing failed; restarting from the checkpoint');
         await sleep(wait, task.controller.signal);
+      } finally {
+        attempt.abort();
+        pending?.catch(() => undefined);
       }
     }
   }
@@ -292,16 +298,20 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
     } catch (err) {
       log.warn({ err: String(err) }, 'heartbeat failed');
     }
-    for (const task of tasks.values()) {
-      if (task.lost) continue;
-      try {
-        if (await leases.renew(app, task.shardId, me, task.epoch, now(), o.leaseDurationMs, task.millisBehind)) task.expiresAt = now() + o.leaseDurationMs;
-        else markLost(task, 'renewal refused');
-      } catch (err) {
-        log.warn({ shardId: task.shardId, err: String(err) }, 'lease renewal failed');
-        if (now() > task.expiresAt) markLost(task, 'could not renew before expiry');
-      }
-    }
+    // Each lease renews on its own: one slow renewal (a row locked by a long commit) does not hold up the rest.
+    await Promise.all(
+      [...tasks.values()]
+        .filter((task) => !task.lost)
+        .map(async (task) => {
+          try {
+            if (await leases.renew(app, task.shardId, me, task.epoch, now(), o.leaseDurationMs, task.millisBehind)) task.expiresAt = now() + o.leaseDurationMs;
+            else if (!task.release) markLost(task, 'renewal refused');
+          } catch (err) {
+            log.warn({ shardId: task.shardId, err: String(err) }, 'lease renewal failed');
+            if (now() > task.expiresAt) markLost(task, 'could not renew before expiry');
+          }
+        }),
+    );
   }
 
   async function loop(every: number, signal: AbortSignal, name: string, fn: () => Promise<void>): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
 import type { SqlExecutor } from '../store/Store.ts';
-import { inChunks, upsertSql, valuesList } from '../store/sql.ts';
+import { inChunks, insertIgnore, upsertSql, valuesList } from '../store/sql.ts';
 import { decodeEventRecord } from './decodeEventRecord.ts';
 import { planUserUpdates, type AppliedEvent, type UserState } from './planUserUpdates.ts';
 
@@ -142,7 +142,8 @@ export async function applyDashboardBatch(tx: SqlExecutor, app: string, records:
   });
 
   await inChunks(dead, CHUNK, async (chunk) => {
-    await tx.execute(`INSERT INTO dead_letters (app, shard_id, seq, sub, reason, payload, payload_encoding, created_at) VALUES ${valuesList(chunk.length, 8)}`, chunk.flat());
+    // Keyed by stream position: a batch applied again (a commit whose reply was lost) adds no second copy.
+    await tx.execute(`${insertIgnore(d)} INTO dead_letters (app, shard_id, seq, sub, reason, payload, payload_encoding, created_at) VALUES ${valuesList(chunk.length, 8)}`, chunk.flat());
   });
 
   const counters: Array<[string, number]> = [

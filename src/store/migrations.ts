@@ -130,7 +130,8 @@ export const migrations: Migration[] = [
           reason ${t.text} NOT NULL,
           payload ${t.text} NOT NULL,
           payload_encoding VARCHAR(8) NOT NULL,
-          created_at ${t.ts} NOT NULL
+          created_at ${t.ts} NOT NULL,
+          UNIQUE (app, shard_id, seq, sub)
         )${engine}`,
         `CREATE TABLE IF NOT EXISTS rollups (
           name VARCHAR(64) NOT NULL PRIMARY KEY,

@@ -97,9 +97,14 @@ export function openMysqlStore(url: string, options: { password?: string; connec
         throw new StoreError(description, err);
       }
       try {
-        await conn.beginTransaction();
+        await conn.beginTransaction().catch((err: unknown) => {
+          throw new StoreError(description, err);
+        });
         const result = await fn(executor(conn, description));
-        await conn.commit();
+        // A failed COMMIT is retriable like any statement: the transaction did not happen.
+        await conn.commit().catch((err: unknown) => {
+          throw new StoreError(description, err);
+        });
         return result;
       } catch (err) {
         await conn.rollback().catch(() => undefined);

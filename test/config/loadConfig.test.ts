@@ -99,6 +99,13 @@ describe('loadConfig', () => {
     assert.equal(secrets.dbPassword, 's3cret');
   });
 
+  it('requires a fixed start time with AT_TIMESTAMP', () => {
+    const problems = problemsOf(() => loadConfig({ cwd: dirWith(), env: { CENTOS_STREAM_INITIAL_POSITION: 'AT_TIMESTAMP' } }));
+    assert.match(problems[0]!, /stream\.initialTimestamp: AT_TIMESTAMP needs stream\.initialTimestamp/);
+    const ok = loadConfig({ cwd: dirWith(), env: { CENTOS_STREAM_INITIAL_POSITION: 'AT_TIMESTAMP', CENTOS_STREAM_INITIAL_TIMESTAMP: '2024-01-01T00:00:00Z' } });
+    assert.equal(ok.config.stream.initialTimestamp, '2024-01-01T00:00:00Z');
+  });
+
   it('maps key paths to environment names in upper snake case', () => {
     assert.equal(envNameFor(['db', 'url']), 'CENTOS_DB_URL');
     assert.equal(envNameFor(['stream', 'retentionHours']), 'CENTOS_STREAM_RETENTION_HOURS');
