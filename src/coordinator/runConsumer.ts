@@ -99,6 +99,8 @@ interface ShardTask {
   controller: AbortController;
   lost: boolean;
   release: boolean;
+  /** Processing is over; the lease is being released. */
+  finished: boolean;
   millisBehind: number | null;
   promise: Promise<void>;
 }
@@ -235,12 +237,14 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
   }
 
   function startTask(shardId: string, epoch: number): void {
-    const task: ShardTask = { shardId, epoch, expiresAt: now() + o.leaseDurationMs, controller: new AbortController(), lost: false, release: false, millisBehind: null, promise: Promise.resolve() };
+    const task: ShardTask = { shardId, epoch, expiresAt: now() + o.leaseDurationMs, controller: new AbortController(), lost: false, release: false, finished: false, millisBehind: null, promise: Promise.resolve() };
     tasks.set(shardId, task);
     if (planning.signal.aborted) task.controller.abort();
     task.promise = work(task)
       .catch((err) => log.error({ shardId, err: String(err) }, 'shard task failed'))
       .then(async () => {
+        // From here the lease is being given back: renewal must not mistake the release for a loss.
+        task.finished = true;
         if (!task.lost && !abandoned) {
           if (await leases.release(app, shardId, me, task.epoch, now()).catch(() => false)) counters.leasesReleased++;
         }
@@ -301,11 +305,11 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
     // Each lease renews on its own: one slow renewal (a row locked by a long commit) does not hold up the rest.
     await Promise.all(
       [...tasks.values()]
-        .filter((task) => !task.lost)
+        .filter((task) => !task.lost && !task.finished)
         .map(async (task) => {
           try {
             if (await leases.renew(app, task.shardId, me, task.epoch, now(), o.leaseDurationMs, task.millisBehind)) task.expiresAt = now() + o.leaseDurationMs;
-            else if (!task.release) markLost(task, 'renewal refused');
+            else if (!task.finished) markLost(task, 'renewal refused');
           } catch (err) {
             log.warn({ shardId: task.shardId, err: String(err) }, 'lease renewal failed');
             if (now() > task.expiresAt) markLost(task, 'could not renew before expiry');

@@ -30,6 +30,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       const leases = await new LeaseStore(e.store).listLeases('test-app');
       assert.equal(leases.length, 4);
       assert.ok(leases.every((l) => l.owner === null && l.checkpoint), 'released with checkpoints');
+      assert.equal(w.counters.leasesLost, 0, 'a graceful stop loses no lease (releasing is not mistaken for losing)');
       assert.equal((await new LeaseStore(e.store).listWorkers('test-app')).length, 0, 'worker row removed on stop');
     });
 
