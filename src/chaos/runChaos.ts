@@ -8,6 +8,7 @@ import { createKinesisClient } from '../aws/awsClients.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { LeaseStore, type LeaseRow } from '../coordinator/LeaseStore.ts';
 import { formatPosition } from '../coordinator/position.ts';
+import { embeddedPipelineEnv } from '../demo/embeddedPipelineEnv.ts';
 import { DemoProcesses } from '../demo/DemoProcesses.ts';
 import { EventGenerator } from '../generate/EventGenerator.ts';
 import { writeGeneratedFiles } from '../generate/writeGeneratedFiles.ts';
@@ -91,28 +92,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const db = await startThrowawayMariadb(path.join(dir, 'mariadb'));
   o.out(`chaos: throwaway MariaDB on 127.0.0.1:${db.port} (datadir ${db.dataDir})`);
   const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0 });
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint,
-    AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
-    CENTOS_DB_URL: db.url,
-    CENTOS_STREAM_NAME: 'centos-chaos',
-    CENTOS_STREAM_SHARDS: String(o.shards ?? 4),
-    CENTOS_S3_BUCKET: 'centos-chaos',
-    CENTOS_PATHS_GENERATED: path.join(dir, 'generated'),
-    CENTOS_PATHS_WATCH: path.join(dir, 'watch'),
-    CENTOS_PATHS_DONE: path.join(dir, 'done'),
-    CENTOS_PATHS_REJECTED: path.join(dir, 'rejected'),
-    CENTOS_PATHS_DEAD_LETTERS: path.join(dir, 'dead-letters'),
-    CENTOS_COORDINATOR_LEASE_DURATION_MS: '5000',
-    CENTOS_COORDINATOR_RENEW_INTERVAL_MS: '1000',
-    CENTOS_COORDINATOR_TAKE_INTERVAL_MS: '500',
-    CENTOS_ARCHIVE_FLUSH_AGE_MS: '3000',
-    CENTOS_ARCHIVE_ORPHAN_GRACE_MS: '30000',
-    CENTOS_LOG_LEVEL: 'info',
-  };
+  const env = embeddedPipelineEnv({ stack, dir, dbUrl: db.url, name: 'centos-chaos', shards: o.shards ?? 4, archiveFlushAgeMs: 3000 });
+
   const settings = loadConfig({ env, flags: {} });
   const procs = new DemoProcesses(env, path.join(dir, 'logs'), o.log, o.self ?? { command: process.execPath, args: [BIN] });
   const kinesis = createKinesisClient(settings.config);

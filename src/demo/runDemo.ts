@@ -9,6 +9,7 @@ import { startLocalStack } from '../local/startLocalStack.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { runSetup } from '../setup/runSetup.ts';
 import { DemoProcesses } from './DemoProcesses.ts';
+import { embeddedPipelineEnv } from './embeddedPipelineEnv.ts';
 
 export interface DemoOptions {
   dir: string;
@@ -46,34 +47,23 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   await mkdir(path.join(dir, 'logs'), { recursive: true });
   const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0 });
   const dbUrl = o.dbUrl ?? `sqlite:${path.join(dir, 'centos.db')}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint,
-    AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
-    CENTOS_DB_URL: dbUrl,
-    ...(process.env.CENTOS_DB_PASSWORD ? { CENTOS_DB_PASSWORD: process.env.CENTOS_DB_PASSWORD } : {}),
-    CENTOS_STREAM_NAME: 'centos-demo',
-    CENTOS_STREAM_SHARDS: '4',
-    CENTOS_S3_BUCKET: 'centos-demo',
-    // On a shared MySQL, each run gets its own applications (leases and checkpoints).
-    ...(sqlite ? {} : { CENTOS_APPS_DASHBOARD: `CentosDashboard-demo-${runId}`, CENTOS_APPS_ARCHIVE: `CentosArchiver-demo-${runId}` }),
-    CENTOS_PATHS_GENERATED: path.join(dir, 'generated'),
-    CENTOS_PATHS_WATCH: path.join(dir, 'watch'),
-    CENTOS_PATHS_DONE: path.join(dir, 'done'),
-    CENTOS_PATHS_REJECTED: path.join(dir, 'rejected'),
-    CENTOS_PATHS_DEAD_LETTERS: path.join(dir, 'dead-letters'),
-    CENTOS_SERVER_PORT: String(o.port),
-    CENTOS_COORDINATOR_LEASE_DURATION_MS: '5000',
-    CENTOS_COORDINATOR_RENEW_INTERVAL_MS: '1000',
-    CENTOS_COORDINATOR_TAKE_INTERVAL_MS: '500',
-    CENTOS_SCHEDULER_INTERVAL_MS: '2000',
-    CENTOS_ARCHIVE_FLUSH_AGE_MS: '5000',
-    CENTOS_ARCHIVE_ORPHAN_GRACE_MS: '30000',
-    CENTOS_SCHEDULER_LEASE_DURATION_MS: '5000',
-    CENTOS_LOG_LEVEL: 'info',
-  };
+  const env = embeddedPipelineEnv({
+    stack,
+    dir,
+    dbUrl,
+    name: 'centos-demo',
+    shards: 4,
+    archiveFlushAgeMs: 5000,
+    extra: {
+      ...(process.env.CENTOS_DB_PASSWORD ? { CENTOS_DB_PASSWORD: process.env.CENTOS_DB_PASSWORD } : {}),
+      // On a shared MySQL, each run gets its own applications (leases and checkpoints).
+      ...(sqlite ? {} : { CENTOS_APPS_DASHBOARD: `CentosDashboard-demo-${runId}`, CENTOS_APPS_ARCHIVE: `CentosArchiver-demo-${runId}` }),
+      CENTOS_SERVER_PORT: String(o.port),
+      CENTOS_SCHEDULER_INTERVAL_MS: '2000',
+      CENTOS_SCHEDULER_LEASE_DURATION_MS: '5000',
+    },
+  });
+
   const settings = loadConfig({ env, flags: {} });
   const procs = new DemoProcesses(env, path.join(dir, 'logs'), o.log);
   let chaosKills = 0;
