@@ -5,7 +5,7 @@ import { port, positiveInt } from '../parseArgs.ts';
 
 export function demoCommand(io: CliIo): Command {
   return new Command('demo')
-    .summary('run the whole pipeline on the embedded stack and open the dashboard')
+    .summary('run the whole pipeline on the embedded stack and print the dashboard URL')
     .description(
       'Start the embedded Kinesis and S3, run setup, then — as separate processes of this binary — a continuous\n' +
         'generator (a file every 2 s, 5 % duplicates), the producer, two dashboard workers and an archive worker\n' +
