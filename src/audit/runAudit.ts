@@ -4,7 +4,7 @@ import { createKinesisClient, createS3Client } from '../aws/awsClients.ts';
 import type { Settings } from '../config/loadConfig.ts';
 import { CentosError } from '../errors.ts';
 import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
-import { openStore } from '../store/openStore.ts';
+import { openConfiguredStore } from '../store/openStore.ts';
 import { isMissingTable } from '../store/StoreError.ts';
 import { archiveViolations, auditArchive, type ArchiveAudit } from './auditArchive.ts';
 import { auditDashboard, type DashboardAudit } from './auditDashboard.ts';
@@ -32,7 +32,7 @@ export function dashboardViolations(d: DashboardAudit): number {
 
 /** Reconciles the input files with the dashboard DB and the committed S3 archive. */
 export async function runAudit(settings: Settings, o: AuditOptions): Promise<AuditReport> {
-  const { config, secrets } = settings;
+  const { config } = settings;
   const dir = path.resolve(o.inputDir);
   const input = await readInputEvents(dir).catch((err: NodeJS.ErrnoException) => {
     throw new CentosError(`cannot read input directory ${dir}: ${err.code ?? err.message}`, { exitCode: 2 });
@@ -41,7 +41,7 @@ export async function runAudit(settings: Settings, o: AuditOptions): Promise<Aud
     ok: true,
     input: { dir, files: input.files, records: input.records, distinctEvents: input.events.size, invalidRecords: input.invalid, unreadableFiles: input.unreadable },
   };
-  const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+  const store = openConfiguredStore(settings);
   try {
     if (o.dashboard) {
       report.dashboard = await auditDashboard(store, input.events);

@@ -4,7 +4,7 @@ import { runConsumer, type ConsumerHandle } from '../coordinator/runConsumer.ts'
 import type { IteratorStart } from '../kinesis/KinesisReadPort.ts';
 import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
-import { openStore } from '../store/openStore.ts';
+import { openConfiguredStore } from '../store/openStore.ts';
 import type { ConsumerRole } from './consumerRoles.ts';
 
 export function initialPositionOf(settings: Settings): IteratorStart {
@@ -21,8 +21,8 @@ export interface RunningConsumer {
 
 /** Wires a consumer role to the coordinator runtime with the configured store and Kinesis client. */
 export async function startConsumer(settings: Settings, role: ConsumerRole, log: Logger, workerId?: string): Promise<RunningConsumer> {
-  const { config, secrets } = settings;
-  const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+  const { config } = settings;
+  const store = openConfiguredStore(settings);
   const kinesis = createKinesisClient(config);
   const instance = await role.create({ settings, store, log });
   const c = config.coordinator;

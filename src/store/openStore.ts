@@ -9,3 +9,8 @@ export function openStore(url: string, options: { password?: string } = {}): Sto
   if (url.startsWith('sqlite:')) return openSqliteStore(url.slice('sqlite:'.length));
   throw new UsageError([`invalid config: db.url: expected mysql://… or sqlite:…`]);
 }
+
+/** The Store of the configuration's `db.url`, with the password from the environment when set. */
+export function openConfiguredStore(settings: { config: { db: { url: string } }; secrets: { dbPassword?: string } }): Store {
+  return openStore(settings.config.db.url, settings.secrets.dbPassword ? { password: settings.secrets.dbPassword } : {});
+}

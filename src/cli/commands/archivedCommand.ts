@@ -25,11 +25,11 @@ export function archivedCommand(io: CliIo): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { shard?: string; json?: boolean }, cmd: Command) => {
       const { ArchiveManifest } = await import('../../archive/ArchiveManifest.ts');
-      const { openStore } = await import('../../store/openStore.ts');
+      const { openConfiguredStore } = await import('../../store/openStore.ts');
       const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
-      const { config, secrets } = ctx.settings;
-      const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+      const { config } = ctx.settings;
+      const store = openConfiguredStore(ctx.settings);
       try {
         const entries = await new ArchiveManifest(store).list(config.apps.archive, opts.shard ? { shardId: opts.shard } : {});
         ctx.stdout.write(opts.json ? JSON.stringify({ bucket: config.s3.bucket, objects: entries }, null, 2) + '\n' : formatArchived(entries));

@@ -28,11 +28,11 @@ export function replayCommand(io: CliIo): Command {
       const { replayArchive } = await import('../../archive/replayArchive.ts');
       const { s3ObjectStore } = await import('../../archive/s3ObjectStore.ts');
       const { createS3Client } = await import('../../aws/awsClients.ts');
-      const { openStore } = await import('../../store/openStore.ts');
+      const { openConfiguredStore } = await import('../../store/openStore.ts');
       const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
-      const { config, secrets } = ctx.settings;
-      const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+      const { config } = ctx.settings;
+      const store = openConfiguredStore(ctx.settings);
       const s3 = createS3Client(config);
       let skipped = 0;
       let batch: string[] = [];

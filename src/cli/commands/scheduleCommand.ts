@@ -17,11 +17,11 @@ export function scheduleCommand(io: CliIo): Command {
       const { archiveJobs } = await import('../../scheduler/archiveJobs.ts');
       const { dashboardJobs } = await import('../../scheduler/dashboardJobs.ts');
       const { runScheduler } = await import('../../scheduler/runScheduler.ts');
-      const { openStore } = await import('../../store/openStore.ts');
+      const { openConfiguredStore } = await import('../../store/openStore.ts');
       const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
-      const { config, secrets } = ctx.settings;
-      const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+      const { config } = ctx.settings;
+      const store = openConfiguredStore(ctx.settings);
       const s3 = createS3Client(config);
       const objectStore = s3ObjectStore(s3, config.s3.bucket, { partSizeBytes: config.archive.multipartThresholdBytes });
       const s = runScheduler({ store, log: ctx.log, jobs: [...dashboardJobs(config), ...archiveJobs(config, objectStore)], leaseDurationMs: config.scheduler.leaseDurationMs, tickMs: Math.min(1_000, config.scheduler.intervalMs) });

@@ -16,10 +16,10 @@ export function statusCommand(io: CliIo): Command {
     .option('--watch [seconds]', 'refresh every N seconds (default 2) until Ctrl-C', nonNegativeInt)
     .action(async (opts: { app?: string; json?: boolean; watch?: number | true }, cmd: Command) => {
       const { buildContext } = await import('../context.ts');
-      const [{ formatStatus, readStatus }, { openStore }] = await Promise.all([import('../../coordinator/readStatus.ts'), import('../../store/openStore.ts')]);
+      const [{ formatStatus, readStatus }, { openConfiguredStore }] = await Promise.all([import('../../coordinator/readStatus.ts'), import('../../store/openStore.ts')]);
       const ctx = buildContext(io, cmd.optsWithGlobals());
-      const { config, secrets } = ctx.settings;
-      const store = openStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+      const { config } = ctx.settings;
+      const store = openConfiguredStore(ctx.settings);
       try {
         const every = opts.watch === undefined ? 0 : opts.watch === true ? 2 : Math.max(1, opts.watch);
         do {
