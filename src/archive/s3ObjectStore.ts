@@ -1,6 +1,8 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createS3Client } from '../aws/awsClients.ts';
 import { isTransientAwsError } from '../aws/awsErrors.ts';
+import type { Config } from '../config/configSchema.ts';
 import { ObjectStoreError, type ListedObject, type ObjectStore } from './ObjectStore.ts';
 
 export interface S3ObjectStoreOptions {
@@ -67,4 +69,10 @@ export function s3ObjectStore(s3: S3Client, bucket: string, o: S3ObjectStoreOpti
       }
     },
   };
+}
+
+/** The archive's ObjectStore on the configured bucket, with the client to destroy when done. */
+export function configuredObjectStore(config: Config): { objectStore: ObjectStore; close(): void } {
+  const s3 = createS3Client(config);
+  return { objectStore: s3ObjectStore(s3, config.s3.bucket, { partSizeBytes: config.archive.multipartThresholdBytes }), close: () => s3.destroy() };
 }

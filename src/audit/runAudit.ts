@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { s3ObjectStore } from '../archive/s3ObjectStore.ts';
-import { createKinesisClient, createS3Client } from '../aws/awsClients.ts';
+import { configuredObjectStore } from '../archive/s3ObjectStore.ts';
+import { createKinesisClient } from '../aws/awsClients.ts';
 import type { Settings } from '../config/loadConfig.ts';
 import { CentosError } from '../errors.ts';
 import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
@@ -48,15 +48,14 @@ export async function runAudit(settings: Settings, o: AuditOptions): Promise<Aud
       if (dashboardViolations(report.dashboard) > 0) report.ok = false;
     }
     if (o.archive) {
-      const s3 = createS3Client(config);
+      const s3 = configuredObjectStore(config);
       const kinesis = o.stream ? createKinesisClient(config) : undefined;
       try {
         const positions = kinesis ? await readStreamPositions(sdkKinesisReadPort(kinesis, config.stream.name)) : undefined;
-        const objectStore = s3ObjectStore(s3, config.s3.bucket, { partSizeBytes: config.archive.multipartThresholdBytes });
-        report.archive = await auditArchive({ store, objectStore, app: config.apps.archive }, input.events.keys(), positions);
+        report.archive = await auditArchive({ store, objectStore: s3.objectStore, app: config.apps.archive }, input.events.keys(), positions);
         if (archiveViolations(report.archive) > 0) report.ok = false;
       } finally {
-        s3.destroy();
+        s3.close();
         kinesis?.destroy();
       }
     }

@@ -13,15 +13,14 @@ export const archiveRole: ConsumerRole = {
   appName: (settings) => settings.config.apps.archive,
   async create({ settings }) {
     // Loaded here, not at start-up: listing the roles (`centos --help`) must not load the S3 SDK.
-    const [{ createS3Client }, { ArchiveProcessor }, { s3ObjectStore }] = await Promise.all([import('../aws/awsClients.ts'), import('../archive/ArchiveProcessor.ts'), import('../archive/s3ObjectStore.ts')]);
+    const [{ ArchiveProcessor }, { configuredObjectStore }] = await Promise.all([import('../archive/ArchiveProcessor.ts'), import('../archive/s3ObjectStore.ts')]);
     const { config } = settings;
-    const s3 = createS3Client(config);
-    const objectStore = s3ObjectStore(s3, config.s3.bucket, { partSizeBytes: config.archive.multipartThresholdBytes });
+    const { objectStore, close } = configuredObjectStore(config);
     const options = archiveOptionsOf(config);
     return {
       processor: (ctx) => new ArchiveProcessor(ctx, options, { objectStore, now: Date.now }),
       async close() {
-        s3.destroy();
+        close();
       },
     };
   },

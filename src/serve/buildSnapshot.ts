@@ -1,8 +1,8 @@
 import type { StatusSnapshot } from '../coordinator/readStatus.ts';
-import type { ActivityWindow, LatestActivity, Rollups, Summary, TopUser } from '../scheduler/dashboardRollups.ts';
+import type { Rollups, Summary } from '../scheduler/dashboardRollups.ts';
 
 /** Everything the page shows, as one JSON document (also what each live update carries). */
-export interface DashboardSnapshot {
+export interface DashboardSnapshot extends Rollups {
   /** Server time the snapshot was read. */
   at: string;
   db: { ok: true } | { ok: false; error: string };
@@ -10,12 +10,6 @@ export interface DashboardSnapshot {
   computedAt: number | null;
   /** Whether anything has been consumed or rolled up yet. */
   hasData: boolean;
-  summary: Summary;
-  activity: ActivityWindow;
-  topUsers: TopUser[];
-  latest: LatestActivity[];
-  gender: Record<string, number>;
-  relationship: Record<string, number>;
   pipeline: StatusSnapshot;
 }
 

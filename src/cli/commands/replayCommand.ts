@@ -26,14 +26,13 @@ export function replayCommand(io: CliIo): Command {
     .action(async (opts: { shard?: string; from?: number; to?: number; produce?: boolean }, cmd: Command) => {
       const { produceInput } = await import('../../produce/produceInput.ts');
       const { replayArchive } = await import('../../archive/replayArchive.ts');
-      const { s3ObjectStore } = await import('../../archive/s3ObjectStore.ts');
-      const { createS3Client } = await import('../../aws/awsClients.ts');
+      const { configuredObjectStore } = await import('../../archive/s3ObjectStore.ts');
       const { openConfiguredStore } = await import('../../store/openStore.ts');
       const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config } = ctx.settings;
       const store = openConfiguredStore(ctx.settings);
-      const s3 = createS3Client(config);
+      const s3 = configuredObjectStore(config);
       let skipped = 0;
       let batch: string[] = [];
       const files: string[] = [];
@@ -48,7 +47,7 @@ export function replayCommand(io: CliIo): Command {
       try {
         const lines = replayArchive({
           store,
-          objectStore: s3ObjectStore(s3, config.s3.bucket, { partSizeBytes: config.archive.multipartThresholdBytes }),
+          objectStore: s3.objectStore,
           app: config.apps.archive,
           ...(opts.shard !== undefined ? { shardId: opts.shard } : {}),
           ...(opts.from !== undefined ? { fromMs: opts.from } : {}),
@@ -74,7 +73,7 @@ export function replayCommand(io: CliIo): Command {
         if (skipped > 0) ctx.stderr.write(`centos: ${skipped} archived records were not valid events and are not printed (see the archive objects' "invalid" lines)\n`);
       } finally {
         if (spool) await rm(spool, { recursive: true, force: true });
-        s3.destroy();
+        s3.close();
         await store.close();
       }
     });

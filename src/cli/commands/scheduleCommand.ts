@@ -12,8 +12,7 @@ export function scheduleCommand(io: CliIo): Command {
         'rest stand by and take over when it stops or dies.',
     )
     .action(async (_opts: unknown, cmd: Command) => {
-      const { s3ObjectStore } = await import('../../archive/s3ObjectStore.ts');
-      const { createS3Client } = await import('../../aws/awsClients.ts');
+      const { configuredObjectStore } = await import('../../archive/s3ObjectStore.ts');
       const { archiveJobs } = await import('../../scheduler/archiveJobs.ts');
       const { dashboardJobs } = await import('../../scheduler/dashboardJobs.ts');
       const { runScheduler } = await import('../../scheduler/runScheduler.ts');
@@ -22,14 +21,13 @@ export function scheduleCommand(io: CliIo): Command {
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config } = ctx.settings;
       const store = openConfiguredStore(ctx.settings);
-      const s3 = createS3Client(config);
-      const objectStore = s3ObjectStore(s3, config.s3.bucket, { partSizeBytes: config.archive.multipartThresholdBytes });
+      const { objectStore, close } = configuredObjectStore(config);
       const s = runScheduler({ store, log: ctx.log, jobs: [...dashboardJobs(config), ...archiveJobs(config, objectStore)], leaseDurationMs: config.scheduler.leaseDurationMs, tickMs: Math.min(1_000, config.scheduler.intervalMs) });
       ctx.log.info({ scheduler: s.id }, 'scheduler started');
       if (!ctx.signal.aborted) await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
       await s.stop();
       await store.close();
-      s3.destroy();
+      close();
       ctx.log.info({ runs: s.runs }, 'scheduler stopped');
     });
 }
