@@ -14,7 +14,7 @@ export interface InputEvents {
 
 /** Reads every event file in `dir` in the producer's order (name, then mtime). */
 export async function readInputEvents(dir: string): Promise<InputEvents> {
-  const names = (await readdir(dir)).filter((n) => !n.startsWith('.') && !n.endsWith('.error.txt'));
+  const names = (await readdir(dir)).filter((n) => !n.startsWith('.') && !n.endsWith('.error.txt') && !n.endsWith('.note.txt'));
   const withTimes = await Promise.all(names.map(async (n) => ({ n, mtime: (await stat(path.join(dir, n))).mtimeMs })));
   withTimes.sort((a, b) => (a.n < b.n ? -1 : a.n > b.n ? 1 : a.mtime - b.mtime));
   const out: InputEvents = { files: 0, records: 0, invalid: 0, unreadable: [], events: new Map() };
@@ -32,8 +32,9 @@ export async function readInputEvents(dir: string): Promise<InputEvents> {
       throw err;
     }
     out.files++;
-    out.records += parsed.records.length + parsed.invalid.length;
-    out.invalid += parsed.invalid.length;
+    const invalid = parsed.invalid.length + (parsed.cutTail ? 1 : 0);
+    out.records += parsed.records.length + invalid;
+    out.invalid += invalid;
     for (const { event } of parsed.records) if (!out.events.has(event.eventId)) out.events.set(event.eventId, event);
   }
   return out;

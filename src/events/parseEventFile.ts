@@ -14,18 +14,33 @@ export interface InvalidRecord {
 }
 
 export interface ParsedFile {
-  format: 'json-array' | 'json-lines';
+  format: 'json-array' | 'json-lines' | 'empty';
   records: ParsedRecord[];
   invalid: InvalidRecord[];
+  /**
+   * JSON Lines whose last line has no newline and is not valid JSON: the file ends mid-record,
+   * most likely because its writer has not finished. Not counted in `invalid`: the caller decides
+   * whether to wait for the rest or to dead-letter it.
+   */
+  cutTail?: InvalidRecord;
 }
 
 /** The whole file cannot be read as events (it goes to paths.rejected). */
-export class FileFormatError extends CentosError {}
+export class FileFormatError extends CentosError {
+  constructor(
+    message: string,
+    /** The text ends before the JSON does: a writer may still be writing it. */
+    readonly endsMidRecord = false,
+  ) {
+    super(message);
+  }
+}
 
-const RAW_LIMIT = 4096;
-
-function clip(text: string): string {
-  return text.length > RAW_LIMIT ? text.slice(0, RAW_LIMIT) + '…' : text;
+/** True when a JSON.parse error points at the end of `text`, i.e. the text was cut short. */
+function errorAtEnd(err: Error, text: string): boolean {
+  if (/end of JSON input/i.test(err.message)) return true;
+  const at = /at position (\d+)/.exec(err.message);
+  return at !== null && Number(at[1]) >= text.trimEnd().length;
 }
 
 /**
@@ -40,7 +55,7 @@ export function parseEventFile(text: string, file: string): ParsedFile {
   const take = (raw: unknown, position: number, rawText: () => string): void => {
     const r = normalizeEvent(raw, file, position);
     if (r.ok) records.push({ position, event: r.event });
-    else invalid.push({ position, reason: r.reason, raw: clip(rawText()) });
+    else invalid.push({ position, reason: r.reason, raw: rawText() });
   };
 
   if (trimmed.startsWith('[')) {
@@ -48,30 +63,36 @@ export function parseEventFile(text: string, file: string): ParsedFile {
     try {
       items = JSON.parse(body);
     } catch (err) {
-      throw new FileFormatError(`not valid JSON: ${(err as Error).message}`);
+      const endsEarly = errorAtEnd(err as Error, body);
+      throw new FileFormatError(`not valid JSON: ${(err as Error).message}${endsEarly ? ' (the file ends before the array does)' : ''}`, endsEarly);
     }
     if (!Array.isArray(items)) throw new FileFormatError('expected a JSON array of events');
     items.forEach((item, i) => take(item, i, () => JSON.stringify(item) ?? String(item)));
     return { format: 'json-array', records, invalid };
   }
-  if (trimmed !== '' && !trimmed.startsWith('{')) {
+  if (trimmed === '') return { format: 'empty', records, invalid };
+  if (!trimmed.startsWith('{')) {
     throw new FileFormatError('expected a JSON array of events or JSON Lines (one object per line)');
   }
   const lines = body.split('\n');
   let position = 0;
-  for (const line of lines) {
-    const l = line.trim();
+  let cutTail: InvalidRecord | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!.trim();
     if (l === '') continue;
     let raw: unknown;
     try {
       raw = JSON.parse(l);
     } catch (err) {
-      invalid.push({ position, reason: `not valid JSON: ${(err as Error).message}`, raw: clip(l) });
+      const bad = { position, reason: `not valid JSON: ${(err as Error).message}`, raw: l };
+      // The last line without its newline: the writer may be in the middle of it.
+      if (i === lines.length - 1) cutTail = { ...bad, reason: `the file ends mid-record (last line has no newline and is cut: ${(err as Error).message})` };
+      else invalid.push(bad);
       position++;
       continue;
     }
     take(raw, position, () => l);
     position++;
   }
-  return { format: 'json-lines', records, invalid };
+  return { format: 'json-lines', records, invalid, ...(cutTail ? { cutTail } : {}) };
 }

@@ -101,8 +101,42 @@ describe('parseEventFile', () => {
     assert.deepEqual(parseEventFile('', 'x.json').records, []);
   });
 
-  it('clips huge raw payloads in dead letters', () => {
-    const parsed = parseEventFile(JSON.stringify({ ...good, gender: 'Z', fullName: 'x'.repeat(10_000) }).slice(0) + '\n', 'x.jsonl');
-    assert.ok(parsed.invalid[0]!.raw.length <= 4097);
+  it('keeps the whole raw record in a dead letter, however large: it is the only trace of the event', () => {
+    const line = JSON.stringify({ ...good, gender: 'Z', fullName: 'x'.repeat(10_000) });
+    const parsed = parseEventFile(line + '\n', 'x.jsonl');
+    assert.equal(parsed.invalid[0]!.raw, line);
+  });
+
+  it('dead-letters a record with fields centos does not know, naming them, instead of dropping them', () => {
+    const big = { ...good, eventId: 'b', blob: 'x'.repeat(2_000_000), source: 'app' };
+    const parsed = parseEventFile(JSON.stringify([good, big]), 'x.json');
+    assert.equal(parsed.records.length, 1);
+    assert.equal(parsed.invalid.length, 1);
+    assert.match(parsed.invalid[0]!.reason, /unknown fields "blob", "source"/);
+    assert.equal(parsed.invalid[0]!.raw.length, JSON.stringify(big).length);
+    // The original project's capitalised field is known.
+    const { activityMetadata, ...legacy } = good;
+    assert.equal(parseEventFile(JSON.stringify([{ ...legacy, ActivityMetadata: activityMetadata }]), 'x.json').invalid.length, 0);
+  });
+
+  it('tells a file cut short from a broken one', () => {
+    const two = JSON.stringify([good, { ...good, eventId: 'b' }]);
+    for (const cut of [1, 10, two.length / 2, two.length - 1]) {
+      assert.throws(() => parseEventFile(two.slice(0, cut), 'x.json'), (err: unknown) => err instanceof FileFormatError && err.endsMidRecord, `cut at ${cut}`);
+    }
+    assert.throws(() => parseEventFile('[{"a" 1}]', 'x.json'), (err: unknown) => err instanceof FileFormatError && !err.endsMidRecord);
+    assert.throws(() => parseEventFile(two + 'x', 'x.json'), (err: unknown) => err instanceof FileFormatError && !err.endsMidRecord);
+
+    const lines = `${JSON.stringify(good)}\n${JSON.stringify({ ...good, eventId: 'b' })}\n`;
+    const cut = parseEventFile(lines.slice(0, lines.length - 20), 'x.jsonl');
+    assert.deepEqual([cut.records.length, cut.invalid.length, cut.cutTail?.position], [1, 0, 1]);
+    assert.match(cut.cutTail!.reason, /ends mid-record/);
+    // A broken line in the middle is invalid, not a cut tail; a complete last line without its newline is fine.
+    const middle = parseEventFile(`{"broken\n${JSON.stringify(good)}`, 'x.jsonl');
+    assert.deepEqual([middle.records.length, middle.invalid.length, middle.cutTail], [1, 1, undefined]);
+  });
+
+  it('reads an empty or whitespace-only file as empty', () => {
+    for (const text of ['', '  \n\t\n', '\ufeff']) assert.deepEqual(parseEventFile(text, 'x.json'), { format: 'empty', records: [], invalid: [] });
   });
 });
