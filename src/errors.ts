@@ -32,6 +32,18 @@ export class ServiceError extends CentosError {
   }
 }
 
+/** A file operation on one of the configured directories failed; the message names the path and the config key. */
+export class FileIoError extends CentosError {
+  constructor(
+    readonly key: string,
+    readonly filePath: string,
+    action: string,
+    cause: unknown,
+  ) {
+    super(`cannot ${action} ${filePath} (${key}): ${describeCause(cause)}`, { cause, retriable: true });
+  }
+}
+
 export function describeCause(cause: unknown): string {
   if (cause instanceof AggregateError && cause.errors.length > 0) return describeCause(cause.errors[0]);
   if (cause instanceof Error) {

@@ -125,6 +125,8 @@ export const configSchema = z.strictObject({
       retryMaxMs: z.number().int().min(1).default(5_000).describe('longest retry delay of a failed record'),
       shardMapRefreshMs: z.number().int().min(1_000).default(60_000).describe('how often the shard map is re-read (also re-read when a put lands on an unexpected shard)'),
       rescanMs: z.number().int().min(50).default(2_000).describe('how often paths.watch is re-listed besides file-system notifications'),
+      settleMs: z.number().int().min(0).max(3_600_000).default(1_000).describe('a file in paths.watch is read only once its size and mtime have not changed for this long and no process has it open for writing (0: as soon as no writer has it open; for writers that rename complete files into paths.watch)'),
+      incompleteWaitMs: z.number().int().min(0).default(60_000).describe('a settled file that ends mid-record (a JSON array without its end, a last line cut short) is waited for this long before it is read as it is (the array rejected, the cut line dead-lettered)'),
       shutdownTimeoutMs: z.number().int().min(0).default(10_000).describe('on SIGINT/SIGTERM, how long to wait for in-flight events before leaving their files in paths.watch'),
     })
     .prefault({}),

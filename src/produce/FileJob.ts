@@ -1,5 +1,6 @@
 import type { DeadLetterWriter } from './DeadLetterWriter.ts';
 import type { DeadItem, RecordOwner } from './KinesisProducer.ts';
+import type { FileIdentity } from './readInputFile.ts';
 
 export type FileOutcome = 'acknowledged' | 'incomplete';
 
@@ -8,6 +9,10 @@ export class FileJob implements RecordOwner {
   total = 0;
   ackedCount = 0;
   deadCount = 0;
+  /** Set when dead letters for this file could not be written (the file then stays where it is). */
+  deadLetterError: unknown;
+  /** An empty or whitespace-only file (moved to done with a note). */
+  empty = false;
   private sealed = false;
   private resolve!: (o: FileOutcome) => void;
   readonly outcome: Promise<FileOutcome>;
@@ -16,6 +21,8 @@ export class FileJob implements RecordOwner {
     readonly name: string,
     readonly path: string,
     private readonly deadLetters: DeadLetterWriter,
+    /** What was read, to check before the file is moved; absent for one-off sends. */
+    readonly identity?: FileIdentity,
   ) {
     this.outcome = new Promise((r) => (this.resolve = r));
   }
@@ -26,7 +33,12 @@ export class FileJob implements RecordOwner {
   }
 
   deadLettered(items: DeadItem[]): void {
-    this.deadLetters.write(items.map((i) => ({ file: this.path, position: i.position, reason: i.reason, raw: i.data.toString('utf8') })));
+    try {
+      this.deadLetters.write(items.map((i) => ({ file: this.path, position: i.position, reason: i.reason, raw: i.data.toString('utf8') })));
+    } catch (err) {
+      // The file stays in paths.watch either way; its events are sent again from there.
+      this.deadLetterError ??= err;
+    }
     this.deadCount += items.length;
     this.check();
   }

@@ -17,6 +17,8 @@ export interface ProducerCounters {
   filesDone: number;
   filesRejected: number;
   filesFailed: number;
+  /** Files read again because they changed while their events were being sent. */
+  filesReread: number;
   /** Events read and not yet acknowledged or dead-lettered. */
   bufferedEvents: number;
   bufferedBytes: number;
@@ -43,6 +45,7 @@ export function createProducerCounters(): ProducerCounters {
     filesDone: 0,
     filesRejected: 0,
     filesFailed: 0,
+    filesReread: 0,
     bufferedEvents: 0,
     bufferedBytes: 0,
     inputPauses: 0,

@@ -3,13 +3,18 @@ export interface InputFile {
   mtimeMs: number;
 }
 
-/** Names the producer never reads: hidden files and files still being copied in. */
+/** Suffixes that programs give a file while they are still writing it. */
+const IN_PROGRESS_SUFFIXES = ['.tmp', '.temp', '.part', '.partial', '.filepart', '.crdownload', '.download', '.swp', '~'];
+
+/** Names the producer never reads: hidden files (rsync's and many editors' temporaries) and files still being copied in. */
 export function isIgnoredInputName(name: string): boolean {
-  return name.startsWith('.') || name.endsWith('.partial') || name.endsWith('.tmp');
+  if (name.startsWith('.')) return true;
+  const lower = name.toLowerCase();
+  return IN_PROGRESS_SUFFIXES.some((s) => lower.endsWith(s));
 }
 
 /** The files to send, in the order to send them: by name, then by modification time. */
-export function orderInputFiles(files: readonly InputFile[]): InputFile[] {
+export function orderInputFiles<F extends InputFile>(files: readonly F[]): F[] {
   return files
     .filter((f) => !isIgnoredInputName(f.name))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.mtimeMs - b.mtimeMs));

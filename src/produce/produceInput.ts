@@ -46,6 +46,8 @@ export async function produceInput(
       paths: config.paths,
       input,
       rescanMs: config.producer.rescanMs,
+      settleMs: config.producer.settleMs,
+      incompleteWaitMs: config.producer.incompleteWaitMs,
       retryFailedFileMs: config.producer.recordTtlMs,
       shutdownTimeoutMs: config.producer.shutdownTimeoutMs,
       signal: o.signal,
@@ -57,6 +59,9 @@ export async function produceInput(
         filesDone: result.filesDone,
         filesRejected: result.filesRejected,
         filesIncomplete: result.filesIncomplete.length,
+        filesStuck: result.filesStuck.length,
+        filesEmpty: result.filesEmpty || undefined,
+        filesReread: counters.filesReread || undefined,
         events: counters.eventsAcked,
         records: counters.recordsPut,
         calls: counters.putCalls,
@@ -67,8 +72,15 @@ export async function produceInput(
       },
       'produce finished',
     );
-    if (result.filesIncomplete.length > 0 && !o.signal.aborted) {
-      throw new CentosError(`${result.filesIncomplete.length} file(s) not fully acknowledged (${result.filesIncomplete.map((f) => path.basename(f)).join(', ')}); see ${config.paths.deadLetters}`);
+    if (!o.signal.aborted) {
+      const problems: string[] = [];
+      if (result.filesIncomplete.length > 0) {
+        problems.push(`${result.filesIncomplete.length} file(s) not fully acknowledged (${result.filesIncomplete.map((f) => path.basename(f)).join(', ')}); see ${config.paths.deadLetters}`);
+      }
+      if (result.filesStuck.length > 0) {
+        problems.push(`${result.filesStuck.length} file(s) left in ${config.paths.watch}: ${result.filesStuck.map((s) => s.reason).join('; ')}`);
+      }
+      if (problems.length > 0) throw new CentosError(problems.join('\n'));
     }
     return { result, counters };
   } finally {

@@ -37,7 +37,7 @@ describe('backpressure', () => {
       const producer = new KinesisProducer({ ...config.producer, streamName: 'nowhere', endpoint: config.aws.kinesisEndpoint! }, { kinesis: kinesisPortFrom(client), counters, log });
       await producer.start();
       const ac = new AbortController();
-      const running = runProducer({ producer, counters, paths, input: { kind: 'watch' }, rescanMs: 50, retryFailedFileMs: 60_000, shutdownTimeoutMs: 100, signal: ac.signal, log });
+      const running = runProducer({ producer, counters, paths, input: { kind: 'watch' }, rescanMs: 50, settleMs: 0, incompleteWaitMs: 60_000, retryFailedFileMs: 60_000, shutdownTimeoutMs: 100, signal: ac.signal, log });
       while (counters.inputPauses === 0) await new Promise((r) => setTimeout(r, 10));
       // Let the producer keep failing for a while: the buffer must not grow.
       const pausesBefore = counters.inputPauses;
