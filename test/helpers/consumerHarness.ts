@@ -1,7 +1,7 @@
+export { waitFor } from './waitFor.ts';
 import { after } from 'node:test';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import type { Settings } from '../../src/config/loadConfig.ts';
 import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
@@ -145,14 +145,6 @@ export function startWorker(env: Env, processor = recorder(), over: Partial<Coor
 
 export async function seenRows(env: Env) {
   return env.store.query<{ id: number; shard_id: string; seq: string; sub: number; pk: string; n: number; worker: string; epoch: number }>('SELECT * FROM seen ORDER BY id');
-}
-
-export async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 45_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
-  }
 }
 
 /** Every expected record seen exactly once, and each key's records in order. */

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { classifyPutResult } from '../../src/produce/classifyPutResult.ts';
 import { freshCallBytes } from '../../src/produce/freshCallBytes.ts';
 import { insertRetry } from '../../src/produce/insertRetry.ts';
-import { orderInputFiles } from '../../src/produce/orderInputFiles.ts';
+import { isIgnoredInputName, orderInputFiles } from '../../src/produce/orderInputFiles.ts';
 import { buildShardMap, hashKeyOf, shardIndexFor } from '../../src/produce/shardMap.ts';
 import { TokenBucket } from '../../src/produce/TokenBucket.ts';
 
@@ -112,6 +112,22 @@ describe('input file order', () => {
     ];
     assert.deepEqual(orderInputFiles(files).map((f) => f.name), ['a.json', 'a.jsonl', 'b.json']);
   });
+
+  const names: Array<[string, boolean]> = [
+    ['events.json', false],
+    ['events.jsonl', false],
+    ['events.json.tmp', true],
+    ['events.json.TMP', true],
+    ['events.json.part', true],
+    ['events.json.partial', true],
+    ['events.json.crdownload', true],
+    ['events.json.filepart', true],
+    ['events.json~', true],
+    ['.events.json.Xy12ab', true],
+    ['part.json', false],
+    ['tmp.json', false],
+  ];
+  for (const [name, ignored] of names) it(`${ignored ? 'skips' : 'reads'} ${name}`, () => assert.equal(isIgnoredInputName(name), ignored));
 });
 
 describe('fresh bytes per call', () => {
