@@ -113,6 +113,8 @@ async function produceCommand(stream: string, watch: string, args: string[], ext
     CENTOS_PATHS_REJECTED: watch + '-rejected',
     CENTOS_PATHS_DEAD_LETTERS: watch + '-dead',
     CENTOS_LOG_LEVEL: 'warn',
+    // The files were renamed in whole (the documented fast path): no quiet period to wait out.
+    CENTOS_PRODUCER_SETTLE_MS: '0',
     ...extraEnv,
   };
   const code = await main(['produce', '--once', ...args], { signal: new AbortController().signal, env, stdout: sink(), stderr: process.stderr });
