@@ -1,7 +1,9 @@
-import { copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { FileIoError } from '../errors.ts';
 import { serializeEvent } from '../events/eventSchema.ts';
+import { moveFile } from '../util/moveFile.ts';
 import { EventGenerator, type GeneratorOptions } from './EventGenerator.ts';
 
 export interface GenerateOptions extends GeneratorOptions {
@@ -25,26 +27,11 @@ export function generatedFileName(startMs: number, runId: string, index: number)
   return `events-${stamp}-${runId}-${String(index).padStart(6, '0')}.json`;
 }
 
-/** Moves a finished file into the watch directory in one step, so a watcher never sees half a file. */
-async function publish(from: string, watchDir: string, name: string): Promise<string> {
-  const to = path.join(watchDir, name);
-  try {
-    await rename(from, to);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    // Different file systems: copy under a hidden name in the watch dir, then rename there.
-    const partial = path.join(watchDir, `.${name}.partial`);
-    await copyFile(from, partial);
-    await rename(partial, to);
-    await unlink(from);
-  }
-  return to;
-}
-
 /** Writes `files` JSON files of `rows` events each, each renamed atomically into the watch directory. */
 export async function writeGeneratedFiles(o: GenerateOptions): Promise<GenerateResult> {
-  await mkdir(o.generatedDir, { recursive: true });
-  await mkdir(o.watchDir, { recursive: true });
+  await mkdir(o.generatedDir, { recursive: true }).catch((err) => {
+    throw new FileIoError('paths.generated', o.generatedDir, 'create the directory', err);
+  });
   const gen = new EventGenerator(o);
   const runId = gen.uuid().slice(0, 8);
   const written: string[] = [];
@@ -55,8 +42,11 @@ export async function writeGeneratedFiles(o: GenerateOptions): Promise<GenerateR
     for (let r = 0; r < o.rows; r++) lines[r] = serializeEvent(gen.next());
     const name = generatedFileName(o.startMs, runId, i);
     const staged = path.join(o.generatedDir, name);
-    await writeFile(staged, '[' + lines.join('\n,') + ']\n');
-    written.push(await publish(staged, o.watchDir, name));
+    await writeFile(staged, '[' + lines.join('\n,') + ']\n').catch((err) => {
+      throw new FileIoError('paths.generated', staged, 'write', err);
+    });
+    // One rename, so a watcher never sees half a file (across file systems: via a hidden copy).
+    written.push(await moveFile(staged, o.watchDir, 'paths.watch'));
     events += o.rows;
     o.onFile?.({ file: written[written.length - 1]!, index: i, files: o.files, events });
     if (o.intervalMs > 0 && i < o.files) {

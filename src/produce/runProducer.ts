@@ -9,7 +9,7 @@ import type { Logger } from '../log/createLogger.ts';
 import { DeadLetterWriter } from './DeadLetterWriter.ts';
 import { FileJob } from './FileJob.ts';
 import type { KinesisProducer } from './KinesisProducer.ts';
-import { moveFile, removeStaleMoveTemps } from './moveFile.ts';
+import { moveFile, removeStaleMoveTemps } from '../util/moveFile.ts';
 import type { ProducerCounters } from './ProducerCounters.ts';
 import { readInputFile, stillSameFile, type FileIdentity } from './readInputFile.ts';
 import { Wakeup } from './Wakeup.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileIoError } from '../../src/errors.ts';
-import { moveFile, removeStaleMoveTemps } from '../../src/produce/moveFile.ts';
+import { moveFile, removeStaleMoveTemps } from '../../src/util/moveFile.ts';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.ts';
 
 let dir: string;
