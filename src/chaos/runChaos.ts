@@ -1,7 +1,6 @@
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatAudit, runAudit, type AuditReport } from '../audit/runAudit.ts';
 import { createKinesisClient } from '../aws/awsClients.ts';
@@ -15,6 +14,7 @@ import { writeGeneratedFiles } from '../generate/writeGeneratedFiles.ts';
 import { endToEndLagMs } from './endToEndLag.ts';
 import { startLocalStack } from '../local/startLocalStack.ts';
 import type { Logger } from '../log/createLogger.ts';
+import { packageRoot } from '../packageRoot.ts';
 import { ensureStream } from '../setup/ensureStream.ts';
 import { runSetup } from '../setup/runSetup.ts';
 import { openStore } from '../store/openStore.ts';
@@ -51,7 +51,7 @@ export interface ChaosResult {
 }
 
 const USERS = 2_000;
-const BIN = fileURLToPath(new URL('../../bin/centos', import.meta.url));
+const BIN = path.join(packageRoot(), 'bin', 'centos');
 
 interface PendingKill {
   record: KillRecord;

@@ -5,7 +5,7 @@ import type { IteratorStart } from '../kinesis/KinesisReadPort.ts';
 import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { openConfiguredStore } from '../store/openStore.ts';
-import type { ConsumerRole } from './consumerRoles.ts';
+import type { ConsumerRole } from './ConsumerRole.ts';
 
 export function initialPositionOf(settings: Settings): IteratorStart {
   const s = settings.config.stream;

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { runConsumer } from '../../src/coordinator/runConsumer.ts';
-import { dashboardProcessor } from '../../src/dashboard/dashboardRole.ts';
+import { dashboardProcessor } from '../../src/dashboard/dashboardProcessor.ts';
 import { EventGenerator } from '../../src/generate/EventGenerator.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
 import { openStore } from '../../src/store/openStore.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LeaseLostError } from '../../src/coordinator/LeaseLostError.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
-import { dashboardProcessor } from '../../src/dashboard/dashboardRole.ts';
+import { dashboardProcessor } from '../../src/dashboard/dashboardProcessor.ts';
 import { EventGenerator } from '../../src/generate/EventGenerator.ts';
 import { computeRollups, readRollups, storeRollups } from '../../src/scheduler/dashboardRollups.ts';
 import { pruneRetention } from '../../src/scheduler/pruneRetention.ts';
