@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { formatAudit, runAudit, type AuditReport } from '../audit/runAudit.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { consumerRoles } from '../consumers/consumerRoles.ts';
+import { formatProxyStats } from '../local/formatProxyStats.ts';
 import { startLocalStack } from '../local/startLocalStack.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { runSetup } from '../setup/runSetup.ts';
@@ -20,6 +21,8 @@ export interface DemoOptions {
   log: Logger;
   signal: AbortSignal;
   out: (line: string) => void;
+  /** Run on the faithful local Kinesis (AWS limits, quotas, expiry); with chaos also on-demand resharding. */
+  faithful: boolean;
   /** Seconds between files of the continuous generator. */
   fileEveryMs?: number;
   rowsPerFile?: number;
@@ -30,6 +33,9 @@ export interface DemoResult {
   report?: AuditReport;
   chaosKills: number;
 }
+
+/** Thresholds at which the demo's load (~100 KB/s over 4 shards) splits and merges now and then. */
+const DEMO_ON_DEMAND = { intervalMs: 10_000, splitAboveBytesPerSec: 40_000, mergeBelowBytesPerSec: 10_000, minShards: 2, maxShards: 8 };
 
 const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
@@ -45,7 +51,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // A fresh start each run: kinesalite keeps its stream in memory, so old checkpoints would be meaningless.
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.join(dir, 'logs'), { recursive: true });
-  const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0 });
+  const stack = await startLocalStack({
+    dataDir: path.join(dir, 'local'),
+    kinesisPort: 0,
+    s3Port: 0,
+    persist: false,
+    streamDelayMs: 0,
+    ...(o.faithful ? { limits: { log: o.log, faithful: o.chaos ? { onDemand: DEMO_ON_DEMAND } : {} } } : {}),
+  });
   const dbUrl = o.dbUrl ?? `sqlite:${path.join(dir, 'centos.db')}`;
   const env = embeddedPipelineEnv({
     stack,
@@ -69,7 +82,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   let chaosKills = 0;
   try {
     await runSetup(settings, { log: o.log });
-    o.out(`embedded Kinesis ${stack.kinesisEndpoint} · S3 ${stack.s3Endpoint} · DB ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    o.out(`embedded Kinesis ${stack.kinesisEndpoint}${stack.proxy ? ` (faithful: AWS limits, quotas, expiry${o.chaos ? ', on-demand resharding' : ''})` : ''} · S3 ${stack.s3Endpoint} · DB ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
     procs.start('generate', ['generate', '1000000', String(o.rowsPerFile ?? 500), '--interval-ms', String(o.fileEveryMs ?? 2000), '--duplicates', '0.05', '--users', '500']);
     procs.start('produce', ['produce']);
     const workers = ['dashboard-1', 'dashboard-2'];
@@ -118,6 +131,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     report = await runAudit(settings, { inputDir: path.join(dir, 'done'), dashboard: true, archive: Boolean(consumerRoles.archive), stream: Boolean(consumerRoles.archive) });
     for (const line of formatAudit(report)) o.out(`  ${line}`);
     if (o.chaos) o.out(`  chaos: ${chaosKills} workers killed with kill -9 during the run`);
+    if (stack.proxy) o.out(`  kinesis: ${formatProxyStats(stack.proxy)}`);
     const ok = report.ok;
     return { ok, report, chaosKills };
   } finally {

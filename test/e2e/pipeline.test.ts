@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { formatProxyStats } from '../../src/local/formatProxyStats.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import { waitFor } from '../helpers/consumerHarness.ts';
 import { runCentos } from '../helpers/runCentos.ts';
@@ -11,11 +12,11 @@ import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 
 const BIN = new URL('../../bin/centos', import.meta.url).pathname;
 
-describe('the whole pipeline through the real binary: generate → produce → dashboard and archive consumers (with a kill -9) → audit', () => {
+describe('the whole pipeline through the real binary on the faithful local Kinesis: generate → produce → dashboard and archive consumers (with a kill -9) → audit', () => {
   let stack: TestStack;
   let mysql: TestDatabase | undefined;
   before(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ faithful: {} });
     mysql = await createTestDatabase();
   });
   after(async () => {
@@ -93,6 +94,7 @@ describe('the whole pipeline through the real binary: generate → produce → d
       assert.match(replay.stdout, new RegExp(`replayed ${committed} events into stream e2e-${dialect}`));
       const status = JSON.parse((await ok(['status', '--json'])).stdout);
       assert.equal(status.shards.filter((s: { app: string }) => s.app === 'CentosDashboard').length, 3);
+      t.diagnostic(`kinesis (cumulative for this stack): ${formatProxyStats(stack.proxy!)}`);
     });
   }
 
