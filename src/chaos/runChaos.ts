@@ -11,11 +11,11 @@ import { LeaseStore, type LeaseRow } from '../coordinator/LeaseStore.ts';
 import { formatPosition } from '../coordinator/position.ts';
 import { embeddedPipelineEnv } from '../demo/embeddedPipelineEnv.ts';
 import { DemoProcesses } from '../demo/DemoProcesses.ts';
+import { startEmbeddedStack } from '../demo/startEmbeddedStack.ts';
 import { EventGenerator } from '../generate/EventGenerator.ts';
 import { writeGeneratedFiles } from '../generate/writeGeneratedFiles.ts';
 import { endToEndLagMs } from './endToEndLag.ts';
 import { formatProxyStats } from '../local/formatProxyStats.ts';
-import { startLocalStack } from '../local/startLocalStack.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { ensureStream } from '../setup/ensureStream.ts';
 import { runSetup } from '../setup/runSetup.ts';
@@ -110,14 +110,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   o.out(`chaos: ${files * rowsPerFile} events (${Math.round((o.duplicates ?? 0.1) * 100)} % duplicates) over ${o.seconds} s, seed ${seed}, dir ${dir}`);
   const db = await startThrowawayMariadb(path.join(dir, 'mariadb'));
   o.out(`chaos: throwaway MariaDB on 127.0.0.1:${db.port} (datadir ${db.dataDir})`);
-  const stack = await startLocalStack({
-    dataDir: path.join(dir, 'local'),
-    kinesisPort: 0,
-    s3Port: 0,
-    persist: false,
-    streamDelayMs: 0,
-    ...((o.faithful ?? true) ? { limits: { log: o.log, faithful: { onDemand: onDemandFor(o) } } } : {}),
-  });
+  const stack = await startEmbeddedStack(dir, o.log, (o.faithful ?? true) ? { onDemand: onDemandFor(o) } : undefined);
   if (stack.proxy) o.out(`chaos: faithful local Kinesis (AWS read/write limits, quotas, expiry) with on-demand resharding every ${onDemandFor(o).intervalMs / 1000} s`);
   const env = embeddedPipelineEnv({ stack, dir, dbUrl: db.url, name: 'centos-chaos', shards: o.shards ?? 4, archiveFlushAgeMs: 3000 });
 

@@ -6,11 +6,11 @@ import { formatAudit, runAudit, type AuditReport } from '../audit/runAudit.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { consumerRoles } from '../consumers/consumerRoles.ts';
 import { formatProxyStats } from '../local/formatProxyStats.ts';
-import { startLocalStack } from '../local/startLocalStack.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { runSetup } from '../setup/runSetup.ts';
 import { DemoProcesses } from './DemoProcesses.ts';
 import { embeddedPipelineEnv } from './embeddedPipelineEnv.ts';
+import { startEmbeddedStack } from './startEmbeddedStack.ts';
 
 export interface DemoOptions {
   dir: string;
@@ -51,14 +51,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // A fresh start each run: kinesalite keeps its stream in memory, so old checkpoints would be meaningless.
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.join(dir, 'logs'), { recursive: true });
-  const stack = await startLocalStack({
-    dataDir: path.join(dir, 'local'),
-    kinesisPort: 0,
-    s3Port: 0,
-    persist: false,
-    streamDelayMs: 0,
-    ...(o.faithful ? { limits: { log: o.log, faithful: o.chaos ? { onDemand: DEMO_ON_DEMAND } : {} } } : {}),
-  });
+  const stack = await startEmbeddedStack(dir, o.log, o.faithful ? (o.chaos ? { onDemand: DEMO_ON_DEMAND } : {}) : undefined);
   const dbUrl = o.dbUrl ?? `sqlite:${path.join(dir, 'centos.db')}`;
   const env = embeddedPipelineEnv({
     stack,
