@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/consumerHarness.ts';
+import { e2eEnv } from '../helpers/e2eEnv.ts';
 import { startKinesisMock, type KinesisMock } from '../helpers/kinesisMock.ts';
 import { runCentos } from '../helpers/runCentos.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
@@ -28,24 +29,7 @@ describe('the pipeline on kinesis-mock: generate → produce → dashboard and a
 
   it('keeps every promise', async () => {
     const dir = path.join(stack.dir, 'e2e-kinesis-mock');
-    const env = {
-      AWS_ENDPOINT_URL_KINESIS: mock.endpoint,
-      AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
-      CENTOS_STREAM_NAME: 'e2e-kinesis-mock',
-      CENTOS_STREAM_SHARDS: '3',
-      CENTOS_S3_BUCKET: 'e2e-kinesis-mock',
-      CENTOS_DB_URL: `sqlite:${path.join(dir, 'centos.db')}`,
-      CENTOS_PATHS_GENERATED: path.join(dir, 'generated'),
-      CENTOS_PATHS_WATCH: path.join(dir, 'watch'),
-      CENTOS_PATHS_DONE: path.join(dir, 'done'),
-      CENTOS_PATHS_REJECTED: path.join(dir, 'rejected'),
-      CENTOS_PATHS_DEAD_LETTERS: path.join(dir, 'dead'),
-      CENTOS_COORDINATOR_LEASE_DURATION_MS: '3000',
-      CENTOS_COORDINATOR_RENEW_INTERVAL_MS: '500',
-      CENTOS_COORDINATOR_TAKE_INTERVAL_MS: '300',
-      CENTOS_ARCHIVE_FLUSH_AGE_MS: '1000',
-      CENTOS_LOG_LEVEL: 'warn',
-    };
+    const env = e2eEnv({ kinesisEndpoint: mock.endpoint, s3Endpoint: stack.s3Endpoint, name: 'e2e-kinesis-mock', dbUrl: `sqlite:${path.join(dir, 'centos.db')}`, dir });
     const ok = async (args: string[]) => {
       const r = await runCentos(args, { cwd: stack.dir, env, timeoutMs: 120_000 });
       assert.equal(r.code, 0, `centos ${args.join(' ')}: ${r.stdout}${r.stderr}\nkinesis-mock: ${mock.output()}`);
