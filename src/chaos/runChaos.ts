@@ -42,8 +42,10 @@ export interface ChaosOptions {
   drainTimeoutMs?: number;
   log: Logger;
   out: (line: string) => void;
-  /** Run on the faithful local Kinesis with on-demand resharding (default true); false = plain kinesalite. */
+  /** Run on the faithful local Kinesis (default true); false = plain kinesalite. */
   faithful?: boolean;
+  /** With the faithful Kinesis, let the stream split and merge shards on its own as an on-demand stream (default true). */
+  onDemand?: boolean;
   /** How to start the centos binary (default: node + bin/centos of this checkout). */
   self?: { command: string; args: string[] };
 }
@@ -110,8 +112,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   o.out(`chaos: ${files * rowsPerFile} events (${Math.round((o.duplicates ?? 0.1) * 100)} % duplicates) over ${o.seconds} s, seed ${seed}, dir ${dir}`);
   const db = await startThrowawayMariadb(path.join(dir, 'mariadb'));
   o.out(`chaos: throwaway MariaDB on 127.0.0.1:${db.port} (datadir ${db.dataDir})`);
-  const stack = await startEmbeddedStack(dir, o.log, (o.faithful ?? true) ? { onDemand: onDemandFor(o) } : undefined);
-  if (stack.proxy) o.out(`chaos: faithful local Kinesis (AWS read/write limits, quotas, expiry) with on-demand resharding every ${onDemandFor(o).intervalMs / 1000} s`);
+  const onDemand = (o.onDemand ?? true) ? onDemandFor(o) : undefined;
+  const stack = await startEmbeddedStack(dir, o.log, (o.faithful ?? true) ? (onDemand ? { onDemand } : {}) : undefined);
+  if (stack.proxy) o.out(`chaos: faithful local Kinesis (AWS read/write limits, quotas, expiry)${onDemand ? ` with on-demand resharding every ${onDemand.intervalMs / 1000} s` : ''}`);
   const env = embeddedPipelineEnv({ stack, dir, dbUrl: db.url, name: 'centos-chaos', shards: o.shards ?? 4, archiveFlushAgeMs: 3000 });
 
   const settings = loadConfig({ env, flags: {} });
