@@ -198,7 +198,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     streams.delete(stream);
     maps.delete(stream);
     retention.delete(stream);
-    for (const m of [closedAt, readBudgets, written, callWindows] as Map<string, unknown>[]) for (const k of m.keys()) if (k.startsWith(`${stream}/`)) m.delete(k);
+    for (const m of [closedAt, readBudgets, written, callWindows, writeBuckets] as Map<string, unknown>[]) for (const k of m.keys()) if (k.startsWith(`${stream}/`)) m.delete(k);
   };
   const know = async (stream: string) => {
     if (streams.has(stream)) return;
@@ -273,8 +273,8 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
       const shard = map.shards[shardIndexFor(map, hash)];
       const size = recordBytes(r);
       if (enforce && shard) {
-        let b = writeBuckets.get(shard.shardId);
-        if (!b) writeBuckets.set(shard.shardId, (b = { bytes: new TokenBucket(bytesPerSec, bytesPerSec, t), records: new TokenBucket(recordsPerSec, recordsPerSec, t) }));
+        let b = writeBuckets.get(`${body.StreamName}/${shard.shardId}`);
+        if (!b) writeBuckets.set(`${body.StreamName}/${shard.shardId}`, (b = { bytes: new TokenBucket(bytesPerSec, bytesPerSec, t), records: new TokenBucket(recordsPerSec, recordsPerSec, t) }));
         if (b.bytes.available(t) < size || b.records.available(t) < 1) {
           stats.throttledRecords++;
           results[i] = {
@@ -429,6 +429,12 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
         if (stream) forget(stream);
         return reply(res, up.status, up.headers, up.body);
       }
+      case 'IncreaseStreamRetentionPeriod':
+      case 'DecreaseStreamRetentionPeriod': {
+        const up = await forward(req, raw);
+        if (stream) retention.delete(stream);
+        return reply(res, up.status, up.headers, up.body);
+      }
       default: {
         const up = await forward(req, raw);
         return reply(res, up.status, up.headers, up.body);
@@ -466,10 +472,20 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
   };
 
   const timers: NodeJS.Timeout[] = [];
-  let polling: Promise<unknown> = Promise.resolve();
+  const running = new Set<Promise<void>>();
+  /** Runs `job` every `ms`, skipping a turn while the previous run is still going. */
   const every = (ms: number, job: () => Promise<void>) => {
+    let busy = false;
     const t = setInterval(() => {
-      polling = polling.then(job).catch((err: Error) => o.log?.debug({ err: err.message }, 'faithful proxy background job failed'));
+      if (busy) return;
+      busy = true;
+      const p = job()
+        .catch((err: Error) => o.log?.debug({ err: err.message }, 'faithful proxy background job failed'))
+        .finally(() => {
+          busy = false;
+          running.delete(p);
+        });
+      running.add(p);
     }, ms);
     t.unref();
     timers.push(t);
@@ -527,7 +543,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     },
     async close() {
       for (const t of timers) clearInterval(t);
-      await polling.catch(() => undefined);
+      await Promise.all(running);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       client.destroy();
