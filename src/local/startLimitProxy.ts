@@ -181,11 +181,12 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
   const streams = new Set<string>();
   const listTokens = new Map<string, string>();
 
+  // A cache of the emulator's own answer, so real time (the injected clock may stand still in tests).
   const shardMap = async (stream: string): Promise<ShardMap> => {
     const cached = maps.get(stream);
-    if (cached && now() - cached.at < 1000) return cached.map;
+    if (cached && Date.now() - cached.at < 1000) return cached.map;
     const map = buildShardMap(await kinesis.listShards(stream));
-    maps.set(stream, { map, at: now() });
+    maps.set(stream, { map, at: Date.now() });
     return map;
   };
 
