@@ -290,7 +290,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const watchDir = path.join(dir, 'watch');
     while ((await readdir(watchDir).catch(() => [])).some((f) => !f.startsWith('.')) && Date.now() < drainUntil) await delay(500);
     await procs.stop(['produce']);
-    const auditOpts = { inputDir: path.join(dir, 'done'), dashboard: true, archive: false, stream: false };
+    // Drained when both applications hold every event: under the read limits the archive may trail the dashboard.
+    const auditOpts = { inputDir: path.join(dir, 'done'), dashboard: true, archive: true, stream: false };
     for (;;) {
       const r = await runAudit(settings, auditOpts).catch(() => undefined);
       if (r?.ok || Date.now() > drainUntil) break;
@@ -301,7 +302,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const settleUntil = Math.min(drainUntil, Date.now() + 15_000);
     while (pending.length && Date.now() < settleUntil) await delay(250);
     await procs.stop(workers.filter((w) => w.startsWith('archive')));
-    const audit = await runAudit(settings, { ...auditOpts, archive: true, stream: true });
+    const audit = await runAudit(settings, { ...auditOpts, stream: true });
     const counters = await monitorStore.query<{ name: string; v: number | string }>('SELECT name, SUM(value) AS v FROM counters GROUP BY name');
     const counter = (n: string) => Number(counters.find((c) => c.name === n)?.v ?? 0);
     const report: ChaosReport = {
