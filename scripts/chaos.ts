@@ -21,6 +21,8 @@ const { values } = parseArgs({
     'archive-workers': { type: 'string', default: '2' },
     seed: { type: 'string' },
     dir: { type: 'string', default: '.centos/chaos' },
+    'no-faithful': { type: 'boolean', default: false },
+    'no-on-demand': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -28,8 +30,11 @@ if (values.help) {
   process.stdout.write(
     'npm run chaos -- [--events 100000] [--seconds 120] [--rows-per-file 1000] [--duplicates 0.1]\n' +
       '                 [--dashboard-workers 2] [--archive-workers 2] [--seed N] [--dir .centos/chaos]\n' +
+      '                 [--no-on-demand] [--no-faithful]\n' +
       'Runs the pipeline on the embedded Kinesis/S3 and a throwaway MariaDB (own datadir and port) while killing\n' +
-      'workers and the producer, resharding and restarting the DB; then audits. Exit 1 on any violation.\n',
+      'workers and the producer, resharding and restarting the DB; then audits. Exit 1 on any violation.\n' +
+      'Kinesis is the faithful local mode (AWS limits, quotas, expiry) with on-demand resharding; --no-on-demand\n' +
+      'keeps only the planned split and merge, --no-faithful runs on plain kinesalite.\n',
   );
   process.exit(0);
 }
@@ -51,6 +56,8 @@ const r = await runChaos({
   dashboardWorkers: Math.floor(num(values['dashboard-workers'], 'dashboard-workers')),
   archiveWorkers: Math.floor(num(values['archive-workers'], 'archive-workers')),
   ...(values.seed !== undefined ? { seed: Math.floor(Number(values.seed)) } : {}),
+  faithful: !values['no-faithful'],
+  onDemand: !values['no-on-demand'],
   log: createLogger({ level: 'warn', pretty: false }),
   out: (line) => process.stdout.write(line + '\n'),
 });

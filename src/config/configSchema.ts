@@ -66,6 +66,11 @@ export const configSchema = z.strictObject({
       dataDir: z.string().min(1).default('.centos/local').describe('where `local` keeps the embedded Kinesis and S3 data'),
       kinesisPort: port.default(4567).describe('loopback port of the embedded Kinesis'),
       s3Port: port.default(4569).describe('loopback port of the embedded S3'),
+      faithful: z.boolean().default(false).describe('`local` puts the faithful proxy in front of Kinesis: AWS per-shard read and write limits, GetShardIterator and control-plane quotas, expiring iterators and shards (README: Faithful local mode)'),
+      limitsPort: port.default(4568).describe('loopback port of that proxy (also of the write-limits-only proxy, `local --enforce-limits`); it is the Kinesis endpoint `local` prints'),
+      iteratorTtlMs: z.number().int().min(1_000).max(300_000).default(300_000).describe('faithful mode: shard iterators expire this long after they were issued (AWS: 5 minutes; shorter for tests)'),
+      shardRetentionMs: z.number().int().min(1_000).optional().describe("faithful mode: closed shards expire this long after they closed (default: the stream's retention period; shorter for tests)"),
+      onDemandIntervalMs: z.number().int().min(0).default(0).describe('faithful mode: every this many ms split the hottest shard or merge cold neighbours, as an on-demand stream does (0 = off)'),
     })
     .prefault({}),
   apps: z
