@@ -1,3 +1,4 @@
+// test tier: e2e (the binary, a browser or the whole pipeline)
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
