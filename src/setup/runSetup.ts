@@ -5,7 +5,7 @@ import { ServiceError } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { migrate, type MigrateResult } from '../store/migrate.ts';
 import { openMysqlStore, parseMysqlUrl } from '../store/mysqlStore.ts';
-import { openStore } from '../store/openStore.ts';
+import { openConfiguredStore } from '../store/openStore.ts';
 import { StoreError } from '../store/StoreError.ts';
 import { retry, type RetryOptions } from '../util/retry.ts';
 import { ensureBucket } from './ensureBucket.ts';
@@ -88,7 +88,7 @@ export async function runSetup(settings: Settings, deps: SetupDeps): Promise<Set
         await server.close();
       }
     }
-    const store = openStore(url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+    const store = openConfiguredStore({ config, secrets }, 'long');
     try {
       const m = await against(service, store.description, deps, storeTransient, () => migrate(store));
       result.db = { url: store.description, ...m, ...(databaseCreated !== undefined ? { databaseCreated } : {}) };

@@ -29,9 +29,9 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       store = openStore(url);
       await migrate(store);
       const leases = new LeaseStore(store);
-      await leases.addShards('a', [{ shardId: 's', parentIds: [], hashStart: '0', hashEnd: '9' }], 0);
-      const epoch = (await leases.claim('a', 's', 'w', 0, Date.now(), 60_000))!;
-      const at = (seq: string, sub: number, last = true) => leases.fencedCommit('a', 's', 'w', epoch, { seq, sub, last }, Date.now());
+      await leases.addShards('a', [{ shardId: 's', parentIds: [], hashStart: '0', hashEnd: '9' }]);
+      const epoch = (await leases.claim('a', 's', 'w', 0, 60_000))!;
+      const at = (seq: string, sub: number, last = true) => leases.fencedCommit('a', 's', 'w', epoch, { seq, sub, last });
       await at('495000000000000000000000000000000100', 3, false);
       await at('495000000000000000000000000000000100', 3, false); // the same position again is fine
       await at('495000000000000000000000000000000100', 4);
@@ -40,7 +40,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       await assert.rejects(at('49500000000000000000000000000000100', 9), CheckpointOrderError, 'a shorter sequence number is smaller');
       await at('4950000000000000000000000000000001000', 0);
       assert.deepEqual((await leases.getLease('a', 's'))!.checkpoint, { seq: '4950000000000000000000000000000001000', sub: 0, last: true });
-      await assert.rejects(leases.fencedCommit('a', 's', 'other', epoch, { seq: '9'.repeat(40), sub: 0, last: true }, Date.now()), LeaseLostError);
+      await assert.rejects(leases.fencedCommit('a', 's', 'other', epoch, { seq: '9'.repeat(40), sub: 0, last: true }), LeaseLostError);
     });
   });
 }
