@@ -73,3 +73,9 @@ export function isMissingTable(err: unknown): boolean {
   const e = err instanceof StoreError ? err : undefined;
   return e !== undefined && (e.code === 'ER_NO_SUCH_TABLE' || /no such table/i.test(e.message));
 }
+
+/** A unique or primary key already holds this value. */
+export function isDuplicateKey(err: unknown): boolean {
+  const code = err instanceof StoreError ? err.code : undefined;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
