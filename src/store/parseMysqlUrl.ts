@@ -94,17 +94,20 @@ export function mysqlUrlProblem(url: string): string | undefined {
   }
 }
 
-const TLS_TRUST_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE']);
+// Node's certificate errors; mysql2 replaces their code with HANDSHAKE_SSL_ERROR but keeps the message.
+const UNTRUSTED = /self[- ]signed certificate|unable to (verify the first certificate|get (local )?issuer certificate)|certificate signature failure|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT/i;
+const WRONG_NAME = /does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/i;
 
-/** A connection error, with what to check when the server's certificate was not trusted. */
+/** A connection error, with what to check when the server's certificate was not accepted. */
 export function tlsFailureHint(err: unknown, t: MysqlTarget): unknown {
   const code = (err as { code?: string })?.code;
-  if (!(err instanceof Error) || code === undefined || t.tls.kind === 'none') return err;
+  if (!(err instanceof Error) || t.tls.kind === 'none') return err;
+  const what = `${code ?? ''} ${err.message}`;
   const source = t.tls.kind === 'ca-file' ? `the CA bundle ssl-ca=${t.tls.path}` : t.tls.kind === 'profile' ? 'the Amazon RDS CA profile' : "Node's trusted authorities (ssl=true)";
   let hint: string | undefined;
-  if (TLS_TRUST_CODES.has(code)) hint = `TLS: the server's certificate is not signed by an authority in ${source}; point db.url's ssl-ca at the bundle that issued it (for RDS/Aurora: ssl=Amazon%20RDS)`;
-  else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') hint = `TLS: the server's certificate does not name host ${t.host}; connect by the name on the certificate, or use ssl-mode=verify-ca`;
+  if (UNTRUSTED.test(what)) hint = `TLS: the server's certificate is not signed by an authority in ${source}; point db.url's ssl-ca at the bundle that issued it (for RDS/Aurora: ssl=Amazon%20RDS)`;
+  else if (WRONG_NAME.test(what)) hint = `TLS: the server's certificate does not name host ${t.host}; connect by the name on the certificate, or add ssl-mode=verify-ca`;
   else if (code === 'HANDSHAKE_NO_SSL_SUPPORT') hint = 'TLS: the server does not offer TLS; enable it on the server or drop ssl from db.url';
   if (!hint) return err;
-  return Object.assign(new Error(`${hint} (${code}: ${err.message})`, { cause: err }), { code });
+  return Object.assign(new Error(`${hint} (${err.message})`, { cause: err }), { code, fatal: true });
 }
