@@ -52,9 +52,9 @@ export function isRetriableDbError(cause: unknown): boolean {
 export function isConnectionSpoiled(cause: unknown): boolean {
   const e = (cause ?? {}) as DriverError;
   if (e.fatal === true) return true;
-  // A server error (numeric errno) leaves the connection usable unless it says otherwise.
-  if (typeof e.errno === 'number') return SPOILING_ERRNOS.has(e.errno) || (e.errno >= 2000 && e.errno < 3000);
-  // Client-side failures (our statement timeout, socket errors) carry only a code.
+  // A server error (positive errno) leaves the connection usable unless it says otherwise.
+  if (typeof e.errno === 'number' && e.errno > 0) return SPOILING_ERRNOS.has(e.errno) || (e.errno >= 2000 && e.errno < 3000);
+  // Client-side failures (our statement timeout, socket and DNS errors) carry a code and no server errno.
   return e.code !== undefined;
 }
 
