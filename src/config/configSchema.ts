@@ -9,7 +9,11 @@ const endpoint = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' 
  * is the documentation (config.example.json and the README table are generated from it).
  */
 export const configSchema = z.strictObject({
-  region: z.string().min(1).default('us-east-1').describe('AWS region (also read from AWS_REGION / AWS_DEFAULT_REGION)'),
+  region: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("AWS region (also AWS_REGION / AWS_DEFAULT_REGION); unset: the SDK's own lookup (the profile's region in ~/.aws/config, instance metadata) — `centos setup` prints the region and account it acts on. Local endpoints default to us-east-1"),
   stream: z
     .strictObject({
       name: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'expected 1-128 characters of a-z A-Z 0-9 _ . -').default('centos-events').describe('Kinesis stream name'),

@@ -12,6 +12,8 @@ import { ensureBucket } from './ensureBucket.ts';
 import { ensureStream, type EnsureStreamResult } from './ensureStream.ts';
 
 export interface SetupResult {
+  /** Where setup acted: the region the SDK resolved and the account that owns the stream. */
+  target?: { region: string; account?: string };
   stream: EnsureStreamResult & { name: string };
   bucket: { name: string; created: boolean };
   db: MigrateResult & { url: string; databaseCreated?: boolean };
@@ -54,6 +56,7 @@ export async function runSetup(settings: Settings, deps: SetupDeps): Promise<Set
         ensureStream(kinesis, { name: config.stream.name, shards: config.stream.shards, retentionHours: config.stream.retentionHours }),
       );
       result.stream = { name: config.stream.name, ...s };
+      result.target = { region: await kinesis.config.region(), ...(s.arn ? { account: s.arn.split(':')[4] } : {}) };
     } finally {
       kinesis.destroy();
     }
@@ -63,7 +66,8 @@ export async function runSetup(settings: Settings, deps: SetupDeps): Promise<Set
     const s3 = createS3Client(config);
     try {
       const local = isLocalEndpoint(config.aws.s3Endpoint);
-      const constraint = !local && config.region !== 'us-east-1' ? config.region : undefined;
+      const region = await s3.config.region();
+      const constraint = !local && region !== 'us-east-1' ? region : undefined;
       const b = await against('S3', s3Endpoint(config), deps, isTransientAwsError, () => ensureBucket(s3, config.s3.bucket, constraint));
       result.bucket = { name: config.s3.bucket, ...b };
     } finally {
