@@ -60,6 +60,7 @@ export function openMysqlStore(url: string, options: MysqlStoreOptions = {}): St
   const limits: SessionLimits = { ...defaultSessionLimits, ...options.limits };
   const description = redactUrl(url);
   const database = options.database === null ? undefined : (options.database ?? t.database);
+  const connectionLimit = options.connectionLimit ?? 8;
   const pool = mysql.createPool({
     host: t.host,
     port: t.port,
@@ -67,9 +68,11 @@ export function openMysqlStore(url: string, options: MysqlStoreOptions = {}): St
     ...(t.password !== undefined ? { password: t.password } : {}),
     ...(database ? { database } : {}),
     ...(t.tls.kind !== 'none' ? { ssl: sslOptions(t) } : {}),
-    connectionLimit: options.connectionLimit ?? 8,
-    // Close idle connections well before the server's idle limit would.
-    maxIdle: 0,
+    connectionLimit,
+    // Close connections idle for a third of the server's idle limit, before the server would.
+    // (mysql2 closes every free connection beyond maxIdle each second, and runs no clean-up at all
+    // when maxIdle equals the limit: a single-connection pool is left to the server's limit.)
+    maxIdle: Math.max(1, connectionLimit - 1),
     idleTimeout: Math.max(1_000, Math.floor((limits.idleSessionTimeoutS * 1000) / 3)),
     waitForConnections: true,
     connectTimeout: limits.connectTimeoutMs,

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { mariadbAvailable, startThrowawayMariadb, type ThrowawayMariadb } from '../../src/chaos/throwawayMariadb.ts';
 import { openMysqlStore } from '../../src/store/mysqlStore.ts';
@@ -81,6 +82,19 @@ describe('bounded statements on MySQL', () => {
     await holding;
     assert.equal(await connectionId(waiter), before, 'contention is no reason to reconnect');
     assert.equal((await waiter.execute('UPDATE locked_row SET v = 2 WHERE id = 1')).affectedRows, 1);
+  });
+
+  it('connections left idle past the server\'s idle limit are replaced without an error reaching the caller', async (t) => {
+    if (!db) return t.skip('no MySQL server');
+    for (const connectionLimit of [1, 2]) {
+      const store = openMysqlStore(db.url, { connectionLimit, limits: { idleSessionTimeoutS: 1 } });
+      closers.push(() => store.close());
+      const first = await connectionId(store);
+      // Idle time is the point here: the server ends sessions silent for 1 s.
+      await delay(2_500);
+      assert.notEqual(await connectionId(store), first, `limit ${connectionLimit}: a new session after the idle limit`);
+      await store.transaction((tx) => tx.query('SELECT 1'));
+    }
   });
 
   it('a read-only transaction refusing a write (1792) is retriable and its connection destroyed', async (t) => {
