@@ -4,7 +4,7 @@
  * runs live in bench/notes.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 const benches: Array<[string, string, string[]]> = [
@@ -16,16 +16,27 @@ const benches: Array<[string, string, string[]]> = [
   ['Dashboard API', 'bench/serve.bench.ts', []],
   ['Worker memory (dist/centos)', 'bench/workerMemory.bench.ts', []],
   ['Startup (dist/centos)', 'bench/startup.bench.ts', []],
+  ['Hosts: partition and clock skew', 'bench/hosts.bench.ts', []],
 ];
 const only = process.argv.slice(2);
 
-if (!existsSync('dist/centos')) {
+const selected = benches.filter(([, file]) => !only.length || only.some((o) => file.includes(o)));
+if (selected.some(([name]) => name.includes('dist/centos')) && !existsSync('dist/centos')) {
   process.stderr.write('bench: building dist/centos first (npm run build:binary)\n');
   spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-binary.ts'], { stdio: 'inherit' });
 }
+// `npm run bench -- <name>` reruns only the named benchmarks and keeps the other sections of results.md.
+const kept = new Map<string, string>();
+if (only.length && existsSync('bench/results.md')) {
+  for (const part of readFileSync('bench/results.md', 'utf8').split(/\n(?=## )/).slice(1)) kept.set(part.slice(3, part.indexOf(' — ')), part.trimEnd() + '\n');
+}
 const sections: string[] = [];
 for (const [name, file, args] of benches) {
-  if (only.length && !only.some((o) => file.includes(o))) continue;
+  if (!selected.some(([, f]) => f === file)) {
+    const old = kept.get(name);
+    if (old) sections.push(old);
+    continue;
+  }
   process.stderr.write(`bench: ${name} (${file})…\n`);
   const t = Date.now();
   const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { libfaketimePath, skewedClockEnv } from '../../src/chaos/libfaketime.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { EventGenerator } from '../../src/generate/EventGenerator.ts';
 import { counter, envsFor, putEvents, waitFor } from '../helpers/consumerHarness.ts';
@@ -12,7 +13,7 @@ import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 const BIN = new URL('../../bin/centos', import.meta.url).pathname;
 const SKEW = '+30s';
 // libfaketime preloaded into node itself (what the `faketime` wrapper does), so signals reach the worker.
-const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find((f) => existsSync(f));
+const LIBFAKETIME = libfaketimePath();
 
 let stack: TestStack;
 before(async () => {
@@ -44,7 +45,7 @@ describe('a worker whose clock runs 30 s ahead (faketime)', () => {
   });
 
   function startWorker(configFile: string, id: string, skew?: string): Worker {
-    const clock = skew ? { LD_PRELOAD: LIBFAKETIME!, FAKETIME: skew } : {};
+    const clock = skew ? skewedClockEnv(skew) : {};
     const child = spawn(process.execPath, [BIN, 'consume', '--role', 'dashboard', '--config', configFile, '--worker-id', id], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true', ...clock },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,7 +89,7 @@ describe('a worker whose clock runs 30 s ahead (faketime)', () => {
     const healthy = startWorker(configFile, 'healthy');
     await waitFor('healthy owns every shard', async () => (await owners()).filter((o) => o === 'healthy').length === 4, 60_000);
     const skewed = startWorker(configFile, 'skewed', SKEW);
-    const skewedClock = await runNode(['-e', 'process.stdout.write(String(Date.now()))'], { LD_PRELOAD: LIBFAKETIME, FAKETIME: SKEW });
+    const skewedClock = await runNode(['-e', 'process.stdout.write(String(Date.now()))'], skewedClockEnv(SKEW));
     assert.ok(Number(skewedClock) - Date.now() > 25_000, 'the skewed process really runs ahead');
     await waitFor('an even share', async () => {
       const o = await owners();

@@ -73,6 +73,8 @@ describe('one worker partitioned from MySQL in the middle of a commit', () => {
     const expected: TestRecord[] = await putRecords(e, { keys: 40, perKey: 5 });
     await partitioned;
     const partitionedAt = Date.now();
+    // Balancing may have stolen a lease between the healthy two before; from here on they lose none.
+    const lostBefore = b.counters.leasesLost + c.counters.leasesLost;
     const leases = new LeaseStore(e.store);
     const atPartition = await leases.listLeases('test-app');
     const stuckShards = atPartition.filter((l) => l.owner === 'stuck');
@@ -116,7 +118,7 @@ describe('one worker partitioned from MySQL in the middle of a commit', () => {
     await a.stop();
     await Promise.all([b.stop(), c.stop()]);
     assert.deepEqual(checkExactlyOnceInOrder(await seenRows(e), expected), []);
-    assert.equal(b.counters.leasesLost + c.counters.leasesLost, 0, 'the healthy workers never lost a lease');
+    assert.equal(b.counters.leasesLost + c.counters.leasesLost, lostBefore, 'the healthy workers lost no lease during the partition');
     assert.equal((await seenRows(e)).filter((r) => r.worker === 'stuck' && r.n >= 5).length, 0, 'nothing the stuck worker sent after the partition was committed');
   });
 });

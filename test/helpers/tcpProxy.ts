@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { tieSockets } from '../../src/chaos/forwardPort.ts';
 
 export interface TcpProxy {
   port: number;
@@ -56,7 +57,6 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const server = net.createServer((client) => {
     if (down) return client.destroy();
     const upstream = net.connect(targetPort, targetHost);
-    sockets.add(client).add(upstream);
     let swallowed = false;
     let pending: Buffer = Buffer.alloc(0);
     client.on('data', (chunk: Buffer) => {
@@ -86,16 +86,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     upstream.on('data', (chunk: Buffer) => {
       if (!holed && !swallowed) client.write(chunk);
     });
-    const drop = () => {
-      // In a partition, neither side learns that the other went away.
-      if (holed) return;
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
+    // In a partition, neither side learns that the other went away.
+    tieSockets(client, upstream, sockets, () => holed);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const trap = (match: (sql: string) => boolean, then: Trap['then']) => new Promise<void>((fired) => traps.push({ match, then, fired }));
