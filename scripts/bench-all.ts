@@ -46,6 +46,10 @@ for (const [name, file, args] of benches) {
   sections.push(`## ${name} — \`node --import tsx ${file}\` (${secs} s${r.status === 0 ? '' : `, exit ${r.status}`})\n\n\`\`\`\n${out}${r.status === 0 ? '' : `\n${(r.stderr || '').trim().split('\n').slice(-5).join('\n')}`}\n\`\`\`\n`);
 }
 const cpu = cpus();
-const header = `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}.\nMachine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}.\nEach benchmark measures centos and its baseline side by side in the same run; ratios are printed in each report.\nAnalysis, targets and earlier runs: [notes.md](notes.md).\n\n`;
+const previous = only.length && existsSync('bench/results.md') ? /^Written by .*$/m.exec(readFileSync('bench/results.md', 'utf8'))?.[0] : undefined;
+const written = previous
+  ? `${previous.replace(/\.$/, '')}; ${selected.map(([name]) => name).join(', ')} rerun on ${new Date().toISOString()} (\`npm run bench -- ${only.join(' ')}\`).`
+  : `Written by \`npm run bench\` on ${new Date().toISOString()}.`;
+const header = `# Benchmark results\n\n${written}\nMachine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}.\nEach benchmark measures centos and its baseline side by side in the same run; ratios are printed in each report.\nAnalysis, targets and earlier runs: [notes.md](notes.md).\n\n`;
 writeFileSync('bench/results.md', header + sections.join('\n'));
 process.stderr.write('bench: wrote bench/results.md\n');
