@@ -77,7 +77,7 @@ export function localCommand(io: CliIo): Command {
             `data     ${path.resolve(local.dataDir)}`,
             '',
             '# paste into a shell to point centos and the AWS CLI here:',
-            ...localEnvLines(stack.kinesisEndpoint, stack.s3Endpoint, region),
+            ...localEnvLines(stack.kinesisEndpoint, stack.s3Endpoint, region ?? 'us-east-1'),
             '',
             'Ctrl-C to stop.',
             '',
