@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { paceRead, type LastRead, type PaceDecision, type ReadPacing } from '../../src/coordinator/paceRead.ts';
+
+const MiB = 1024 * 1024;
+const base: ReadPacing = { intervalMs: 1000, share: 0.5, shardCallsPerSec: 5, shardBytesPerSec: 2 * MiB, maxBytesPerFetch: 4 * MiB, idleMs: 200, idleMaxMs: 4000 };
+const read: LastRead = { bytes: 0, records: true, millisBehindLatest: 0, idleStreak: 0, throttledStreak: 0 };
+
+describe('read pacing', () => {
+  const cases: Array<{ name: string; p?: Partial<ReadPacing>; last?: Partial<LastRead>; want: PaceDecision }> = [
+    { name: 'a small response: the interval', last: { bytes: 1000 }, want: { waitMs: 1000, why: 'interval', targetBytes: MiB } },
+    { name: 'the interval never drops below 200 ms', p: { intervalMs: 50, share: 1 }, last: { bytes: 10 }, want: { waitMs: 200, why: 'interval', targetBytes: 0.4 * MiB } },
+    { name: 'a share of the calls: half of 5 calls/s is one call per 400 ms', p: { intervalMs: 200, share: 0.5 }, last: { bytes: 10 }, want: { waitMs: 400, why: 'interval', targetBytes: 0.4 * MiB } },
+    { name: 'a third of the calls', p: { intervalMs: 200, share: 1 / 3 }, last: { bytes: 10 }, want: { waitMs: 600, why: 'interval', targetBytes: Math.floor(((2 * MiB) / 3) * 0.6) } },
+    { name: 'a large response waits until this share of the bytes allows it', last: { bytes: 3 * MiB }, want: { waitMs: 3000, why: 'bytes', targetBytes: MiB } },
+    { name: 'the whole shard to one application: 2 MiB in a second', p: { share: 1 }, last: { bytes: 2 * MiB }, want: { waitMs: 1000, why: 'interval', targetBytes: 2 * MiB } },
+    { name: 'the response size is capped for memory', p: { share: 1, maxBytesPerFetch: MiB }, last: { bytes: 10 }, want: { waitMs: 1000, why: 'interval', targetBytes: MiB } },
+    { name: 'behind the tip an empty response keeps the interval', last: { records: false, millisBehindLatest: 5000, idleStreak: 0 }, want: { waitMs: 1000, why: 'interval', targetBytes: MiB } },
+    { name: 'at the tip the wait grows past the interval, doubling', p: { intervalMs: 200, share: 1 }, last: { records: false, idleStreak: 3 }, want: { waitMs: 800, why: 'idle', targetBytes: 0.4 * MiB } },
+    { name: 'at the tip the wait is capped', last: { records: false, idleStreak: 12 }, want: { waitMs: 4000, why: 'idle', targetBytes: MiB } },
+    { name: 'at the tip, short idle waits are still at least the interval', last: { records: false, idleStreak: 1 }, want: { waitMs: 1000, why: 'interval', targetBytes: MiB } },
+    { name: 'throttled once: twice the interval (no jitter drawn)', last: { throttledStreak: 1 }, want: { waitMs: 2000, why: 'throttled', targetBytes: MiB } },
+    { name: 'throttled again: doubling, capped at 10 s', last: { throttledStreak: 6 }, want: { waitMs: 10_000, why: 'throttled', targetBytes: MiB } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const d = paceRead({ ...base, ...c.p }, { ...read, ...c.last }, () => 0);
+      assert.deepEqual(d, { ...c.want, targetBytes: Math.floor(c.want.targetBytes) });
+    });
+  }
+
+  it('a throttled wait is jittered but never below the interval', () => {
+    for (const r of [0, 0.5, 0.999]) {
+      const d = paceRead(base, { ...read, throttledStreak: 1 }, () => r);
+      assert.ok(d.waitMs >= 1000 && d.waitMs <= 2000, `${r}: ${d.waitMs}`);
+    }
+  });
+
+  it('N applications with shares summing to 1 stay within 5 calls/s and 2 MiB/s per shard, reading as fast as pacing allows', () => {
+    for (const shares of [[1], [0.5, 0.5], [0.5, 0.25, 0.25], [1 / 3, 1 / 3, 1 / 3]]) {
+      let calls = 0;
+      let bytes = 0;
+      const horizonMs = 60_000;
+      for (const share of shares) {
+        const p = { ...base, intervalMs: 200, share };
+        // Always behind, every response as large as asked for.
+        for (let t = 0, last = { ...read }; t < horizonMs; ) {
+          const d = paceRead(p, last, () => 0.5);
+          calls++;
+          bytes += d.targetBytes;
+          last = { ...read, bytes: d.targetBytes, millisBehindLatest: 1000 };
+          t += d.waitMs;
+        }
+      }
+      assert.ok(calls / (horizonMs / 1000) <= 5.01, `${shares}: ${calls / 60} calls/s`);
+      assert.ok(bytes / (horizonMs / 1000) <= 2 * MiB * 1.01, `${shares}: ${bytes / 60} B/s`);
+      assert.ok(bytes / (horizonMs / 1000) >= 2 * MiB * 0.95, `${shares}: the shard is used (${bytes / 60} B/s)`);
+    }
+  });
+});
