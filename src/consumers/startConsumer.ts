@@ -24,7 +24,8 @@ export interface RunningConsumer {
 export async function startConsumer(settings: Settings, role: ConsumerRole, log: Logger, workerId?: string): Promise<RunningConsumer> {
   const { config } = settings;
   const store = openConfiguredStore(settings);
-  const kinesis = createKinesisClient(config);
+  // Throttling is paced by the reader, not retried blindly by the SDK (its retries would count against the shard's limit).
+  const kinesis = createKinesisClient(config, { maxAttempts: 1 });
   const instance = await role.create({ settings, store, log });
   const handle = runConsumer({
     app: role.appName(settings),

@@ -44,14 +44,16 @@ export interface PaceDecision {
 
 /**
  * When to call GetRecords next on a shard, and how much to ask for, so that this application
- * stays within its share of the shard's limits: at most `share × shardCallsPerSec` calls a
- * second (never more often than `intervalMs`, never under 200 ms) and, averaged over each call,
+ * stays within its share of the shard's limits: at most `share × shardCallsPerSec` (rounded
+ * down, at least 1) calls a second (never more often than `intervalMs`, never under 200 ms) and, averaged over each call,
  * `share × shardBytesPerSec` bytes. Behind the tip it reads at that pace even when a response
  * is empty; at the tip it waits longer, doubling; a throttled call backs off, jittered.
  */
 export function paceRead(p: ReadPacing, last: LastRead, random: () => number = Math.random): PaceDecision {
   const share = Math.min(1, Math.max(p.share, 0.01));
-  const intervalMs = Math.max(MIN_READ_INTERVAL_MS, p.intervalMs, Math.ceil(1000 / (p.shardCallsPerSec * share)));
+  // Whole calls per second, so that the applications' calls never add up past the limit in any one second.
+  const callsPerSec = Math.max(1, Math.floor(p.shardCallsPerSec * share + 1e-9));
+  const intervalMs = Math.max(MIN_READ_INTERVAL_MS, p.intervalMs, Math.ceil(1000 / callsPerSec));
   const bytesPerSec = p.shardBytesPerSec * share;
   const targetBytes = Math.max(1, Math.min(p.maxBytesPerFetch, Math.floor((bytesPerSec * intervalMs) / 1000)));
   if (last.throttledStreak > 0) {

@@ -4,6 +4,7 @@ import type { KinesisReadPort, StreamIdentity } from '../kinesis/KinesisReadPort
 import type { Logger } from '../log/createLogger.ts';
 import type { Store } from '../store/Store.ts';
 import { insertIgnore } from '../store/sql.ts';
+import { isMissingTable } from '../store/StoreError.ts';
 import { retry } from '../util/retry.ts';
 
 /** The stream was deleted and re-created since this application's leases were made. */
@@ -43,7 +44,10 @@ export async function verifyStreamIdentity(o: { store: Store; kinesis: KinesisRe
     onRetry: (err, attempt, waitMs) => o.log[attempt >= 3 ? 'warn' : 'info']({ err: describeCause(err), attempt, waitMs }, 'describing the stream failed; retrying'),
   });
   const read = async () => (await o.store.query<Row>('SELECT stream_arn, created_ms FROM stream_identity WHERE app = ?', [o.app]))[0];
-  let row = await read();
+  let row = await read().catch((err: unknown) => {
+    if (isMissingTable(err)) throw new CentosError(`database ${o.store.description} lacks the stream_identity table (a newer schema); run \`centos setup\` first`);
+    throw err;
+  });
   if (!row) {
     const name = current.arn.slice(current.arn.lastIndexOf('/') + 1);
     await o.store.execute(`${insertIgnore(o.store.dialect)} INTO stream_identity (app, stream_name, stream_arn, created_ms, recorded_at) VALUES (?, ?, ?, ?, ?)`, [o.app, name, current.arn, current.createdMs, o.now()]);

@@ -10,8 +10,9 @@ describe('read pacing', () => {
   const cases: Array<{ name: string; p?: Partial<ReadPacing>; last?: Partial<LastRead>; want: PaceDecision }> = [
     { name: 'a small response: the interval', last: { bytes: 1000 }, want: { waitMs: 1000, why: 'interval', targetBytes: MiB } },
     { name: 'the interval never drops below 200 ms', p: { intervalMs: 50, share: 1 }, last: { bytes: 10 }, want: { waitMs: 200, why: 'interval', targetBytes: 0.4 * MiB } },
-    { name: 'a share of the calls: half of 5 calls/s is one call per 400 ms', p: { intervalMs: 200, share: 0.5 }, last: { bytes: 10 }, want: { waitMs: 400, why: 'interval', targetBytes: 0.4 * MiB } },
-    { name: 'a third of the calls', p: { intervalMs: 200, share: 1 / 3 }, last: { bytes: 10 }, want: { waitMs: 600, why: 'interval', targetBytes: Math.floor(((2 * MiB) / 3) * 0.6) } },
+    { name: 'a share of the calls in whole calls: half of 5 calls/s is 2 calls/s', p: { intervalMs: 200, share: 0.5 }, last: { bytes: 10 }, want: { waitMs: 500, why: 'interval', targetBytes: 0.5 * MiB } },
+    { name: 'a third of the calls: 1 call/s', p: { intervalMs: 200, share: 1 / 3 }, last: { bytes: 10 }, want: { waitMs: 1000, why: 'interval', targetBytes: Math.floor((2 * MiB) / 3) } },
+    { name: 'a fifth of the calls: 1 call/s', p: { intervalMs: 200, share: 0.2 }, last: { bytes: 10 }, want: { waitMs: 1000, why: 'interval', targetBytes: Math.floor(0.4 * MiB) } },
     { name: 'a large response waits until this share of the bytes allows it', last: { bytes: 3 * MiB }, want: { waitMs: 3000, why: 'bytes', targetBytes: MiB } },
     { name: 'the whole shard to one application: 2 MiB in a second', p: { share: 1 }, last: { bytes: 2 * MiB }, want: { waitMs: 1000, why: 'interval', targetBytes: 2 * MiB } },
     { name: 'the response size is capped for memory', p: { share: 1, maxBytesPerFetch: MiB }, last: { bytes: 10 }, want: { waitMs: 1000, why: 'interval', targetBytes: MiB } },
@@ -55,6 +56,9 @@ describe('read pacing', () => {
       assert.ok(calls / (horizonMs / 1000) <= 5.01, `${shares}: ${calls / 60} calls/s`);
       assert.ok(bytes / (horizonMs / 1000) <= 2 * MiB * 1.01, `${shares}: ${bytes / 60} B/s`);
       assert.ok(bytes / (horizonMs / 1000) >= 2 * MiB * 0.95, `${shares}: the shard is used (${bytes / 60} B/s)`);
+      // In whole calls, no 1-second window holds more than the limit, however the applications' calls align.
+      const perWindow = shares.reduce((n, share) => n + Math.ceil(1000 / paceRead({ ...base, intervalMs: 200, share }, read).waitMs), 0);
+      assert.ok(perWindow <= 5, `${shares}: up to ${perWindow} calls in one second`);
     }
   });
 });
