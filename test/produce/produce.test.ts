@@ -11,6 +11,13 @@ import { main } from '../../src/cli/main.ts';
 import { parseEventFile } from '../../src/events/parseEventFile.ts';
 import { writeGeneratedFiles } from '../../src/generate/writeGeneratedFiles.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
+import { auditStreamView, streamViolations } from '../../src/audit/auditStreamView.ts';
+import { readInputEvents } from '../../src/audit/readInputEvents.ts';
+import { readKclView } from '../../src/audit/readKclView.ts';
+import { readerOptions } from '../../src/consumers/readerOptions.ts';
+import { createReadCounters } from '../../src/coordinator/ShardReader.ts';
+import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
+import { silentLog } from '../helpers/consumerHarness.ts';
 import { startLimitProxy } from '../../src/local/startLimitProxy.ts';
 import { createStream, orderViolations, readStream, readStreamView } from '../helpers/readStream.ts';
 import { runCentos } from '../helpers/runCentos.ts';
@@ -199,6 +206,12 @@ describe('centos produce against kinesalite', () => {
     assert.ok(view.dropped.every((d) => got.has(d.event.eventId)));
     const finished = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"produce finished"'))!) as { resentWrongShard: number; retriesRebuilt: number };
     assert.ok(finished.resentWrongShard >= view.dropped.length, `re-sent ${finished.resentWrongShard} for ${view.dropped.length} misplaced`);
+    // The audit's own KCL reading agrees with the independent reader.
+    const reads = createReadCounters();
+    const kcl = await readKclView({ kinesis: sdkKinesisReadPort(k, run.stream), options: readerOptions(stack.settings().config.coordinator), counters: reads, log: silentLog });
+    const audit = auditStreamView(kcl.shards, kcl.records, (await readInputEvents(run.env.CENTOS_PATHS_DONE!)).events, reads.subRecordsDropped);
+    assert.equal(streamViolations(audit), 0, audit.examples.join('\n'));
+    assert.equal(audit.droppedOutOfRange, view.dropped.length);
     process.stderr.write(`# split+merge: ${view.dropped.length} misplaced copies dropped, ${finished.resentWrongShard} re-sent, ${finished.retriesRebuilt} retried aggregates rebuilt\n`);
   });
 
