@@ -67,8 +67,10 @@ export class ShardReader {
   private position: Position | undefined;
   private limit: number;
   private targetBytes: number;
+  /** This application's byte budget on the shard at the current call (see paceRead). */
+  private budget: number;
   private lastCallAt: number | undefined;
-  private last: LastRead = { bytes: 0, records: true, millisBehindLatest: undefined, idleStreak: 0, throttledStreak: 0 };
+  private last: LastRead = { budgetBytes: 0, records: true, millisBehindLatest: undefined, idleStreak: 0, throttledStreak: 0 };
   private failures = 0;
   private droppedHere = 0;
   private readonly now: () => number;
@@ -79,9 +81,11 @@ export class ShardReader {
     this.position = i.from;
     this.now = i.now ?? Date.now;
     this.random = i.random ?? Math.random;
-    // Start small: until the first response shows record sizes, a large Limit could return hundreds of MB.
-    this.limit = Math.min(i.options.maxRecordsPerFetch, 100);
-    this.targetBytes = i.options.maxBytesPerFetch;
+    // Start small: until the first response shows record sizes, a large Limit could return far more
+    // than this application's share of the shard (100 aggregates of 50 KiB are 5 MiB).
+    this.limit = Math.min(i.options.maxRecordsPerFetch, 10);
+    this.budget = paceRead(i.options, this.last).targetBytes;
+    this.targetBytes = this.budget;
   }
 
   private start(): IteratorStart {
@@ -98,9 +102,11 @@ export class ShardReader {
   private async paced(): Promise<void> {
     if (this.lastCallAt === undefined) return;
     const d = paceRead(this.i.options, this.last, this.random);
-    this.targetBytes = d.targetBytes;
     const wait = this.lastCallAt + d.waitMs - this.now();
     if (wait > 0) await this.pause(wait);
+    // What accrued since the last call (more when that call, its processing or a timer was slow), capped.
+    this.budget = Math.min(d.capBytes, this.last.budgetBytes + d.bytesPerMs * (this.now() - this.lastCallAt));
+    this.targetBytes = Math.max(1, Math.min(this.i.options.maxBytesPerFetch, Math.floor(this.budget)));
   }
 
   private noteDropped(n: number): void {
@@ -116,9 +122,9 @@ export class ShardReader {
     while (!signal.aborted) {
       await this.paced();
       if (signal.aborted) break;
-      this.lastCallAt = this.now();
       try {
         this.iterator ??= await kinesis.getShardIterator(this.shardId, this.start());
+        this.lastCallAt = this.now();
         counters.getRecordsCalls++;
         const r = await kinesis.getRecords(this.iterator, this.limit);
         this.failures = 0;
@@ -127,14 +133,15 @@ export class ShardReader {
         if (dropped > 0) this.noteDropped(dropped);
         if (r.records.length > 0) {
           const avg = bytes / r.records.length;
-          this.limit = Math.max(1, Math.min(this.i.options.maxRecordsPerFetch, Math.floor(this.targetBytes / Math.max(avg, 1))));
+          // Rounded up: an overshoot only delays the next call (paceRead waits bytes ÷ share of the rate).
+          this.limit = Math.max(1, Math.min(this.i.options.maxRecordsPerFetch, Math.ceil(this.targetBytes / Math.max(avg, 1))));
         }
         this.iterator = r.nextIterator;
         if (records.length > 0) this.position = records[records.length - 1]!;
         const end = r.nextIterator === undefined;
         const behind = (r.millisBehindLatest ?? 0) > 0;
         const atTip = r.records.length === 0 && !behind;
-        this.last = { bytes, records: r.records.length > 0, millisBehindLatest: r.millisBehindLatest, idleStreak: atTip ? this.last.idleStreak + 1 : 0, throttledStreak: 0 };
+        this.last = { budgetBytes: this.budget - bytes, records: r.records.length > 0, millisBehindLatest: r.millisBehindLatest, idleStreak: atTip ? this.last.idleStreak + 1 : 0, throttledStreak: 0 };
         if (records.length > 0 || end) return { records, millisBehindLatest: r.millisBehindLatest, end };
         // Behind the tip (or everything here was dropped): read on at the paced interval.
         if (!atTip) continue;
@@ -147,7 +154,8 @@ export class ShardReader {
         }
         if (name === 'ProvisionedThroughputExceededException') {
           counters.readsThrottled++;
-          this.last = { ...this.last, bytes: 0, throttledStreak: this.last.throttledStreak + 1 };
+          this.lastCallAt = this.now();
+          this.last = { ...this.last, budgetBytes: this.budget, throttledStreak: this.last.throttledStreak + 1 };
           log.debug({ shardId: this.shardId, streak: this.last.throttledStreak }, 'read throttled; slowing down');
           continue;
         }
