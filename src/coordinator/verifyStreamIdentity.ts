@@ -4,7 +4,7 @@ import type { KinesisReadPort, StreamIdentity } from '../kinesis/KinesisReadPort
 import type { Logger } from '../log/createLogger.ts';
 import type { Store } from '../store/Store.ts';
 import { insertIgnore } from '../store/sql.ts';
-import { isMissingTable } from '../store/StoreError.ts';
+import { isMissingTable, StoreError } from '../store/StoreError.ts';
 import { retry } from '../util/retry.ts';
 
 /** The stream was deleted and re-created since this application's leases were made. */
@@ -44,15 +44,27 @@ export async function verifyStreamIdentity(o: { store: Store; kinesis: KinesisRe
     onRetry: (err, attempt, waitMs) => o.log[attempt >= 3 ? 'warn' : 'info']({ err: describeCause(err), attempt, waitMs }, 'describing the stream failed; retrying'),
   });
   const read = async () => (await o.store.query<Row>('SELECT stream_arn, created_ms FROM stream_identity WHERE app = ?', [o.app]))[0];
-  let row = await read().catch((err: unknown) => {
+  // A database that is down or restarting while the worker starts is waited for, as every other DB call is.
+  const row = await retry(
+    async () => {
+      const found = await read();
+      if (found) return found;
+      const name = current.arn.slice(current.arn.lastIndexOf('/') + 1);
+      await o.store.execute(`${insertIgnore(o.store.dialect)} INTO stream_identity (app, stream_name, stream_arn, created_ms, recorded_at) VALUES (?, ?, ?, ?, ?)`, [o.app, name, current.arn, current.createdMs, o.now()]);
+      return (await read())!;
+    },
+    {
+      retries: Infinity,
+      initialMs: 500,
+      maxMs: 10_000,
+      signal: o.signal,
+      isRetriable: (err) => err instanceof StoreError && err.retriable,
+      onRetry: (err, attempt, waitMs) => o.log[attempt >= 3 ? 'warn' : 'info']({ err: describeCause(err), attempt, waitMs }, 'reading the stream identity failed; retrying'),
+    },
+  ).catch((err: unknown) => {
     if (isMissingTable(err)) throw new CentosError(`database ${o.store.description} lacks the stream_identity table (a newer schema); run \`centos setup\` first`);
     throw err;
   });
-  if (!row) {
-    const name = current.arn.slice(current.arn.lastIndexOf('/') + 1);
-    await o.store.execute(`${insertIgnore(o.store.dialect)} INTO stream_identity (app, stream_name, stream_arn, created_ms, recorded_at) VALUES (?, ?, ?, ?, ?)`, [o.app, name, current.arn, current.createdMs, o.now()]);
-    row = await read();
-  }
-  const recorded = { arn: row!.stream_arn, createdMs: Number(row!.created_ms) };
+  const recorded = { arn: row.stream_arn, createdMs: Number(row.created_ms) };
   if (!sameStream(recorded, current)) throw new StreamRecreatedError(o.app, recorded, current);
 }
