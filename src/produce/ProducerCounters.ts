@@ -13,6 +13,10 @@ export interface ProducerCounters {
   retries: number;
   throttled: number;
   shardMapRefreshes: number;
+  /** User records sent again because Kinesis put them on a shard whose hash range excludes them (a stale map after a split). */
+  eventsResent: number;
+  /** Retried aggregates rebuilt for the current shard map instead of being re-sent with a stale hash key. */
+  retriesRebuilt: number;
   filesRead: number;
   filesDone: number;
   filesRejected: number;
@@ -41,6 +45,8 @@ export function createProducerCounters(): ProducerCounters {
     retries: 0,
     throttled: 0,
     shardMapRefreshes: 0,
+    eventsResent: 0,
+    retriesRebuilt: 0,
     filesRead: 0,
     filesDone: 0,
     filesRejected: 0,
