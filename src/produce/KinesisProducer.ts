@@ -5,6 +5,7 @@ import { AggregateBuilder } from '../kinesis/kplAggregation.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { backoffDelay, retry } from '../util/retry.ts';
 import { classifyPutResult } from './classifyPutResult.ts';
+import { OutstandingAges } from './OutstandingAges.ts';
 import { freshCallBytes } from './freshCallBytes.ts';
 import { insertRetry } from './insertRetry.ts';
 import type { KinesisPort, PutEntry } from './KinesisPort.ts';
@@ -124,6 +125,7 @@ export class KinesisProducer {
   private readonly random: () => number;
   private readonly counters: ProducerCounters;
   private readonly log: Logger;
+  private readonly outstanding = new OutstandingAges();
 
   constructor(
     private readonly s: ProducerSettings,
@@ -157,6 +159,11 @@ export class KinesisProducer {
     this.refreshTimer.unref();
   }
 
+  /** When the oldest event not yet acknowledged or dead-lettered was handed in; undefined when none is. */
+  oldestUnackedAt(): number | undefined {
+    return this.outstanding.oldestMs();
+  }
+
   hasRoom(): boolean {
     return this.counters.bufferedEvents < this.s.maxBufferedRecords && this.counters.bufferedBytes < this.s.maxBufferedBytes;
   }
@@ -178,6 +185,7 @@ export class KinesisProducer {
       this.keys.set(partitionKey, k);
     }
     k.queue.push({ data, owner, position, at: now });
+    this.outstanding.add(now);
     k.queuedBytes += data.length;
     if (k.shard) k.shard.readyBytes += data.length;
     this.counters.eventsRead++;
@@ -510,6 +518,7 @@ export class KinesisProducer {
             results,
           );
           this.counters.throttled += o.throttled;
+          for (const f of o.failed) countFailure(this.counters, f.errorCode);
           for (const i of o.acked) this.acknowledge(call[i]!);
           for (const f of o.failed) this.retryOrExpire(call[f.index]!, f.errorCode, now);
           if (o.failed.length > 0) this.logFailure({ failed: o.failed.length, throttled: o.throttled, of: call.length, code: o.failed[0]!.errorCode }, 'PutRecords partly failed; retrying those records');
@@ -519,6 +528,7 @@ export class KinesisProducer {
           const now = this.now();
           this.notePutLatency(now - t0);
           this.counters.putCallErrors++;
+          countFailure(this.counters, awsErrorName(err) ?? 'CallFailed', call.length);
           const reason = awsErrorName(err) ?? describeCause(err);
           this.logFailure({ err: describeCause(err), records: call.length }, 'PutRecords call failed; retrying');
           if (awsErrorName(err) === 'ResourceNotFoundException') void this.requestRefresh();
@@ -563,6 +573,7 @@ export class KinesisProducer {
 
   private acknowledge(r: OutRecord): void {
     this.counters.recordsPut++;
+    if (isAggregate(r.data)) this.counters.aggregatesPut++;
     this.counters.bytesPut += r.cost;
     this.counters.eventsAcked += r.entries.length;
     let owner: RecordOwner | undefined;
@@ -593,7 +604,10 @@ export class KinesisProducer {
 
   private settled(r: OutRecord): void {
     let bytes = 0;
-    for (const e of r.entries) bytes += e.data.length;
+    for (const e of r.entries) {
+      bytes += e.data.length;
+      this.outstanding.remove(e.at);
+    }
     this.counters.bufferedEvents -= r.entries.length;
     this.counters.bufferedBytes -= bytes;
     for (const k of r.keys) {
@@ -604,4 +618,13 @@ export class KinesisProducer {
     if (this.roomWaiters.length > 0 && this.hasRoom()) for (const w of this.roomWaiters.splice(0)) w();
     if (this.counters.bufferedEvents === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
+}
+
+function countFailure(c: ProducerCounters, code: string, n = 1): void {
+  c.failuresByCode.set(code, (c.failuresByCode.get(code) ?? 0) + n);
+}
+
+/** A KPL aggregate starts with the magic bytes F3 89 9A C2. */
+function isAggregate(data: Buffer): boolean {
+  return data.length > 4 && data[0] === 0xf3 && data[1] === 0x89 && data[2] === 0x9a && data[3] === 0xc2;
 }

@@ -5,6 +5,8 @@ export interface ProducerCounters {
   eventsDeadLettered: number;
   eventsInvalid: number;
   recordsPut: number;
+  /** Kinesis records that were KPL aggregates. */
+  aggregatesPut: number;
   bytesPut: number;
   putCalls: number;
   putCallErrors: number;
@@ -12,6 +14,10 @@ export interface ProducerCounters {
   putLatencyMsMax: number;
   retries: number;
   throttled: number;
+  /** Records a PutRecords call did not write, by AWS error code (a whole failed call counts each of its records). */
+  failuresByCode: Map<string, number>;
+  /** User records sent again because a reshard put them on a shard whose hash range excludes them. */
+  wrongShardResends: number;
   shardMapRefreshes: number;
   filesRead: number;
   filesDone: number;
@@ -33,6 +39,7 @@ export function createProducerCounters(): ProducerCounters {
     eventsDeadLettered: 0,
     eventsInvalid: 0,
     recordsPut: 0,
+    aggregatesPut: 0,
     bytesPut: 0,
     putCalls: 0,
     putCallErrors: 0,
@@ -40,6 +47,8 @@ export function createProducerCounters(): ProducerCounters {
     putLatencyMsMax: 0,
     retries: 0,
     throttled: 0,
+    failuresByCode: new Map(),
+    wrongShardResends: 0,
     shardMapRefreshes: 0,
     filesRead: 0,
     filesDone: 0,

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = new URL('../../', import.meta.url).pathname;
+const PROMTOOL = '/usr/bin/promtool';
+
+/** Debian's `prometheus` package ships promtool; .ci/run installs it. */
+function promtoolOrSkip(t: { skip(msg: string): void }): boolean {
+  if (existsSync(PROMTOOL)) return true;
+  if (process.env.CI === 'true') throw new Error(`${PROMTOOL} missing: apt-get install prometheus (CI installs it)`);
+  process.stderr.write('# SKIPPING alert rule tests: promtool not installed (apt-get install prometheus)\n');
+  t.skip('promtool not installed');
+  return false;
+}
+
+describe('alert rules (docs/prometheus-alerts.yml)', { timeout: 60_000 }, () => {
+  it('are valid Prometheus rules', async (t) => {
+    if (!promtoolOrSkip(t)) return;
+    const r = await run(PROMTOOL, ['check', 'rules', path.join(ROOT, 'docs/prometheus-alerts.yml')]);
+    assert.match(r.stdout, /SUCCESS: 5 rules found/);
+  });
+
+  it('fire on the recorded samples of each failure and stay quiet on the healthy ones', async (t) => {
+    if (!promtoolOrSkip(t)) return;
+    const r = await run(PROMTOOL, ['test', 'rules', 'alertRules.promtool.yml'], { cwd: path.join(ROOT, 'test/metrics') }).catch((err: { stdout?: string; stderr?: string }) => {
+      throw new Error(`promtool test rules failed:\n${err.stdout}\n${err.stderr}`);
+    });
+    assert.match(r.stdout, /SUCCESS/);
+  });
+
+  it('name only metrics that centos exports', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const rules = await readFile(path.join(ROOT, 'docs/prometheus-alerts.yml'), 'utf8');
+    const used = new Set(rules.match(/centos_[a-z_]+/g));
+    const src = (await run('grep', ['-rhoE', '`?\\$\\{p\\}[a-z_]+|centos_[a-z_]+', path.join(ROOT, 'src/metrics')])).stdout;
+    const exported = new Set(src.split('\n').map((s) => s.replace(/^`?\$\{p\}/, 'centos_producer_')).filter(Boolean));
+    assert.deepEqual([...used].filter((m) => !exported.has(m)), []);
+  });
+});
