@@ -33,10 +33,13 @@ describe('alert rules (docs/prometheus-alerts.yml)', { timeout: 60_000 }, () => 
     assert.match(r.stdout, /SUCCESS/);
   });
 
-  it('name only metrics that centos exports', async () => {
+  it('and the Grafana dashboard name only metrics that centos exports', async () => {
     const { readFile } = await import('node:fs/promises');
     const rules = await readFile(path.join(ROOT, 'docs/prometheus-alerts.yml'), 'utf8');
-    const used = new Set(rules.match(/centos_[a-z_]+/g));
+    const dashboard = JSON.parse(await readFile(path.join(ROOT, 'docs/grafana-dashboard.json'), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
+    const exprs = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
+    assert.ok(exprs.length > 20, 'the dashboard has queries');
+    const used = new Set([...(rules.match(/centos_[a-z_]+/g) ?? []), ...exprs.flatMap((e) => e.match(/centos_[a-z_]+/g) ?? [])].map((m) => m.replace(/_(bucket|sum|count)$/, '')));
     const src = (await run('grep', ['-rhoE', '`?\\$\\{p\\}[a-z_]+|centos_[a-z_]+', path.join(ROOT, 'src/metrics')])).stdout;
     const exported = new Set(src.split('\n').map((s) => s.replace(/^`?\$\{p\}/, 'centos_producer_')).filter(Boolean));
     assert.deepEqual([...used].filter((m) => !exported.has(m)), []);
