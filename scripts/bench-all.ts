@@ -4,7 +4,7 @@
  * runs live in bench/notes.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 const benches: Array<[string, string, string[]]> = [
@@ -16,16 +16,27 @@ const benches: Array<[string, string, string[]]> = [
   ['Dashboard API', 'bench/serve.bench.ts', []],
   ['Worker memory (dist/centos)', 'bench/workerMemory.bench.ts', []],
   ['Startup (dist/centos)', 'bench/startup.bench.ts', []],
+  ['Hosts: partition and clock skew', 'bench/hosts.bench.ts', []],
 ];
 const only = process.argv.slice(2);
 
-if (!existsSync('dist/centos')) {
+const selected = benches.filter(([, file]) => !only.length || only.some((o) => file.includes(o)));
+if (selected.some(([name]) => name.includes('dist/centos')) && !existsSync('dist/centos')) {
   process.stderr.write('bench: building dist/centos first (npm run build:binary)\n');
   spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-binary.ts'], { stdio: 'inherit' });
 }
+// `npm run bench -- <name>` reruns only the named benchmarks and keeps the other sections of results.md.
+const kept = new Map<string, string>();
+if (only.length && existsSync('bench/results.md')) {
+  for (const part of readFileSync('bench/results.md', 'utf8').split(/\n(?=## )/).slice(1)) kept.set(part.slice(3, part.indexOf(' — ')), part.trimEnd() + '\n');
+}
 const sections: string[] = [];
 for (const [name, file, args] of benches) {
-  if (only.length && !only.some((o) => file.includes(o))) continue;
+  if (!selected.some(([, f]) => f === file)) {
+    const old = kept.get(name);
+    if (old) sections.push(old);
+    continue;
+  }
   process.stderr.write(`bench: ${name} (${file})…\n`);
   const t = Date.now();
   const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -35,6 +46,10 @@ for (const [name, file, args] of benches) {
   sections.push(`## ${name} — \`node --import tsx ${file}\` (${secs} s${r.status === 0 ? '' : `, exit ${r.status}`})\n\n\`\`\`\n${out}${r.status === 0 ? '' : `\n${(r.stderr || '').trim().split('\n').slice(-5).join('\n')}`}\n\`\`\`\n`);
 }
 const cpu = cpus();
-const header = `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}.\nMachine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}.\nEach benchmark measures centos and its baseline side by side in the same run; ratios are printed in each report.\nAnalysis, targets and earlier runs: [notes.md](notes.md).\n\n`;
+const previous = only.length && existsSync('bench/results.md') ? /^Written by .*$/m.exec(readFileSync('bench/results.md', 'utf8'))?.[0] : undefined;
+const written = previous
+  ? `${previous.replace(/\.$/, '')}; ${selected.map(([name]) => name).join(', ')} rerun on ${new Date().toISOString()} (\`npm run bench -- ${only.join(' ')}\`).`
+  : `Written by \`npm run bench\` on ${new Date().toISOString()}.`;
+const header = `# Benchmark results\n\n${written}\nMachine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}.\nEach benchmark measures centos and its baseline side by side in the same run; ratios are printed in each report.\nAnalysis, targets and earlier runs: [notes.md](notes.md).\n\n`;
 writeFileSync('bench/results.md', header + sections.join('\n'));
 process.stderr.write('bench: wrote bench/results.md\n');

@@ -12,7 +12,7 @@ import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { runConsumer, type ProcessorFactory } from '../../src/coordinator/runConsumer.ts';
 import { archiveRole } from '../../src/consumers/archiveRole.ts';
-import { dashboardProcessor } from '../../src/dashboard/dashboardRole.ts';
+import { dashboardProcessor } from '../../src/dashboard/dashboardProcessor.ts';
 import { decodeAggregate } from '../../src/kinesis/kplAggregation.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
 import { createLogger } from '../../src/log/createLogger.ts';

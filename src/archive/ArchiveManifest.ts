@@ -1,5 +1,6 @@
 import { compareSeq } from '../coordinator/position.ts';
 import type { SqlExecutor } from '../store/Store.ts';
+import { isDuplicateKey } from '../store/StoreError.ts';
 
 /** One committed archive object. */
 export interface ManifestEntry {
@@ -64,6 +65,11 @@ function fromRow(r: Row): ManifestEntry {
   };
 }
 
+/** The same archive object: same key, range, contents and size (who committed it, and when, may differ). */
+function sameObject(a: ManifestEntry, b: ManifestEntry): boolean {
+  return a.key === b.key && a.last.seq === b.last.seq && a.last.sub === b.last.sub && a.sha256 === b.sha256 && a.records === b.records && a.bytes === b.bytes;
+}
+
 /** Shard by id (a child's id sorts after its parents'), then position. */
 export function compareEntries(a: ManifestEntry, b: ManifestEntry): number {
   return (a.shardId < b.shardId ? -1 : a.shardId > b.shardId ? 1 : 0) || compareSeq(a.first.seq, b.first.seq) || a.first.sub - b.first.sub;
@@ -81,27 +87,36 @@ export interface ManifestFilter {
 export class ArchiveManifest {
   constructor(private readonly db: SqlExecutor) {}
 
-  /** Inside the fenced commit transaction: the object becomes part of the archive. */
+  /**
+   * Inside the fenced commit transaction: the object becomes part of the archive. The same object
+   * committed already (a commit whose reply was lost, tried again) is success, not an error.
+   */
   async insert(e: ManifestEntry): Promise<void> {
-    await this.db.execute(`INSERT INTO archive_manifest (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-      e.app,
-      e.shardId,
-      e.first.seq,
-      e.first.sub,
-      e.last.seq,
-      e.last.sub,
-      e.key,
-      e.records,
-      e.invalid,
-      e.bytes,
-      e.rawBytes,
-      e.sha256,
-      e.minArrivalMs,
-      e.maxArrivalMs,
-      e.epoch,
-      e.workerId,
-      e.committedAt,
-    ]);
+    try {
+      await this.db.execute(`INSERT INTO archive_manifest (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        e.app,
+        e.shardId,
+        e.first.seq,
+        e.first.sub,
+        e.last.seq,
+        e.last.sub,
+        e.key,
+        e.records,
+        e.invalid,
+        e.bytes,
+        e.rawBytes,
+        e.sha256,
+        e.minArrivalMs,
+        e.maxArrivalMs,
+        e.epoch,
+        e.workerId,
+        e.committedAt,
+      ]);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const [row] = await this.db.query<Row>(`SELECT ${COLUMNS} FROM archive_manifest WHERE app = ? AND shard_id = ? AND first_seq = ? AND first_sub = ?`, [e.app, e.shardId, e.first.seq, e.first.sub]);
+      if (!row || !sameObject(fromRow(row), e)) throw err;
+    }
   }
 
   /** Committed objects in shard order. */

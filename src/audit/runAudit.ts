@@ -41,7 +41,7 @@ export async function runAudit(settings: Settings, o: AuditOptions): Promise<Aud
     ok: true,
     input: { dir, files: input.files, records: input.records, distinctEvents: input.events.size, invalidRecords: input.invalid, unreadableFiles: input.unreadable },
   };
-  const store = openConfiguredStore(settings);
+  const store = openConfiguredStore(settings, 'long');
   try {
     if (o.dashboard) {
       report.dashboard = await auditDashboard(store, input.events);

@@ -34,12 +34,19 @@ export interface ClientOptions {
   maxAttempts?: number;
 }
 
+/** For messages: the endpoint, or AWS's endpoint of the region (the SDK's own lookup when `region` is unset). */
 export function kinesisEndpoint(config: Config): string {
-  return config.aws.kinesisEndpoint ?? `https://kinesis.${config.region}.amazonaws.com`;
+  return config.aws.kinesisEndpoint ?? `https://kinesis.${config.region ?? '<SDK region>'}.amazonaws.com`;
 }
 
 export function s3Endpoint(config: Config): string {
-  return config.aws.s3Endpoint ?? `https://s3.${config.region}.amazonaws.com`;
+  return config.aws.s3Endpoint ?? `https://s3.${config.region ?? '<SDK region>'}.amazonaws.com`;
+}
+
+/** The configured region; unset, the SDK's own chain decides, except against an emulator (any region works there). */
+function regionOption(config: Config, local: boolean): { region?: string } {
+  const region = config.region ?? (local ? 'us-east-1' : undefined);
+  return region ? { region } : {};
 }
 
 /** Against an emulator the SDK must never probe the instance-metadata address. */
@@ -53,7 +60,7 @@ export function createKinesisClient(config: Config, o: ClientOptions = {}): Kine
   const local = isLocalEndpoint(endpoint);
   guardLocal(local);
   return new KinesisClient({
-    region: config.region,
+    ...regionOption(config, local),
     requestHandler: httpHandler(o.maxSockets ?? 64, o.requestTimeoutMs ?? 30_000),
     maxAttempts: o.maxAttempts ?? 3,
     ...(endpoint ? { endpoint } : {}),
@@ -67,7 +74,7 @@ export function createS3Client(config: Config, o: ClientOptions = {}): S3Client 
   const local = isLocalEndpoint(endpoint);
   guardLocal(local);
   return new S3Client({
-    region: config.region,
+    ...regionOption(config, local),
     requestHandler: httpHandler(o.maxSockets ?? 64, o.requestTimeoutMs ?? 60_000),
     maxAttempts: o.maxAttempts ?? 3,
     ...(endpoint ? { endpoint } : {}),

@@ -18,6 +18,8 @@ export interface ChaosReport {
   reshards: { atMs: number; what: string }[];
   dbRestarts: { atMs: number; downMs: number }[];
   maxLagMs: number | undefined;
+  /** What the faithful local Kinesis saw (throttling, expiry, on-demand reshards), when the run was on it. */
+  kinesis?: string;
   audit: string[];
 }
 
@@ -49,6 +51,7 @@ export function formatChaosReport(r: ChaosReport): string[] {
   const perLine = 5;
   for (let i = 0; i < perKill.length; i += perLine) lines.push(`  ${perKill.slice(i, i + perLine).join('  ')}`);
   if (producerKills.length) lines.push(`  producer killed at ${producerKills.map((k) => secs(k.atMs)).join(', ')} and restarted`);
+  if (r.kinesis) lines.push(`kinesis    ${r.kinesis}`);
   lines.push(...r.audit.map((l) => `audit      ${l}`));
   return lines;
 }

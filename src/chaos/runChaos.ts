@@ -1,23 +1,26 @@
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatAudit, runAudit, type AuditReport } from '../audit/runAudit.ts';
 import { createKinesisClient } from '../aws/awsClients.ts';
+import { awsErrorName } from '../aws/awsErrors.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { LeaseStore, type LeaseRow } from '../coordinator/LeaseStore.ts';
 import { formatPosition } from '../coordinator/position.ts';
 import { embeddedPipelineEnv } from '../demo/embeddedPipelineEnv.ts';
 import { DemoProcesses } from '../demo/DemoProcesses.ts';
+import { startEmbeddedStack } from '../demo/startEmbeddedStack.ts';
 import { EventGenerator } from '../generate/EventGenerator.ts';
 import { writeGeneratedFiles } from '../generate/writeGeneratedFiles.ts';
 import { endToEndLagMs } from './endToEndLag.ts';
-import { startLocalStack } from '../local/startLocalStack.ts';
+import { formatProxyStats } from '../local/formatProxyStats.ts';
 import type { Logger } from '../log/createLogger.ts';
+import { packageRoot } from '../packageRoot.ts';
 import { ensureStream } from '../setup/ensureStream.ts';
 import { runSetup } from '../setup/runSetup.ts';
 import { openStore } from '../store/openStore.ts';
+import { retry } from '../util/retry.ts';
 import { planChaos, type ChaosAction } from './chaosSchedule.ts';
 import { formatChaosReport, type ChaosReport, type KillRecord } from './formatChaosReport.ts';
 import { startThrowawayMariadb } from './throwawayMariadb.ts';
@@ -39,6 +42,10 @@ export interface ChaosOptions {
   drainTimeoutMs?: number;
   log: Logger;
   out: (line: string) => void;
+  /** Run on the faithful local Kinesis (default true); false = plain kinesalite. */
+  faithful?: boolean;
+  /** With the faithful Kinesis, let the stream split and merge shards on its own as an on-demand stream (default true). */
+  onDemand?: boolean;
   /** How to start the centos binary (default: node + bin/centos of this checkout). */
   self?: { command: string; args: string[] };
 }
@@ -51,7 +58,7 @@ export interface ChaosResult {
 }
 
 const USERS = 2_000;
-const BIN = fileURLToPath(new URL('../../bin/centos', import.meta.url));
+const BIN = path.join(packageRoot(), 'bin', 'centos');
 
 interface PendingKill {
   record: KillRecord;
@@ -75,6 +82,20 @@ async function openShards(kinesis: KinesisClient, stream: string): Promise<Shard
 }
 
 /**
+ * On-demand thresholds for the chaos load: each initial shard takes about events/seconds/shards × ~400 bytes a
+ * second. A shard well above its share splits, neighbours well below it merge (idle phases merge down to 2), so
+ * the stream reshards on its own a few times a run while the pipeline produces and consumes.
+ */
+function onDemandFor(o: ChaosOptions) {
+  const share = ((o.events / o.seconds) * 400) / (o.shards ?? 4);
+  return { intervalMs: Math.max(5_000, Math.round((o.seconds * 1000) / 8)), splitAboveBytesPerSec: 1.25 * share, mergeBelowBytesPerSec: share / 2, minShards: 2, maxShards: 8 };
+}
+
+/** A reshard meets the stream UPDATING while an on-demand reshard runs: retried, as AWS tells callers to. */
+const reshard = (attempt: () => Promise<void>) =>
+  retry(attempt, { retries: 10, initialMs: 200, isRetriable: (err) => ['ResourceInUseException', 'ResourceNotFoundException'].includes(awsErrorName(err) ?? '') });
+
+/**
  * The chaos run: the real pipeline as separate processes on the embedded Kinesis and S3 and a throwaway
  * MariaDB, with workers and the producer kill -9'd, the stream resharded and the DB restarted while
  * events flow; then it drains, audits the dashboard DB, the committed archive and the stream, and reports.
@@ -91,7 +112,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   o.out(`chaos: ${files * rowsPerFile} events (${Math.round((o.duplicates ?? 0.1) * 100)} % duplicates) over ${o.seconds} s, seed ${seed}, dir ${dir}`);
   const db = await startThrowawayMariadb(path.join(dir, 'mariadb'));
   o.out(`chaos: throwaway MariaDB on 127.0.0.1:${db.port} (datadir ${db.dataDir})`);
-  const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0 });
+  const onDemand = (o.onDemand ?? true) ? onDemandFor(o) : undefined;
+  const stack = await startEmbeddedStack(dir, o.log, (o.faithful ?? true) ? (onDemand ? { onDemand } : {}) : undefined);
+  if (stack.proxy) o.out(`chaos: faithful local Kinesis (AWS read/write limits, quotas, expiry)${onDemand ? ` with on-demand resharding every ${onDemand.intervalMs / 1000} s` : ''}`);
   const env = embeddedPipelineEnv({ stack, dir, dbUrl: db.url, name: 'centos-chaos', shards: o.shards ?? 4, archiveFlushAgeMs: 3000 });
 
   const settings = loadConfig({ env, flags: {} });
@@ -182,25 +205,37 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       case 'kill-producer':
         return kill('produce');
       case 'split': {
-        const [s] = (await openShards(kinesis, stream)).sort((x, y) => (BigInt(y.HashKeyRange!.EndingHashKey!) - BigInt(y.HashKeyRange!.StartingHashKey!) > BigInt(x.HashKeyRange!.EndingHashKey!) - BigInt(x.HashKeyRange!.StartingHashKey!) ? 1 : -1));
-        const mid = ((BigInt(s!.HashKeyRange!.StartingHashKey!) + BigInt(s!.HashKeyRange!.EndingHashKey!)) / 2n).toString();
-        const before = new Set((await openShards(kinesis, stream)).map((x) => x.ShardId!));
-        await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: s!.ShardId!, NewStartingHashKey: mid }));
+        let before = new Set<string>();
+        let what = '';
+        // Chosen again on each attempt: an on-demand reshard may have changed the shards meanwhile.
+        await reshard(async () => {
+          const open = await openShards(kinesis, stream);
+          const [s] = [...open].sort((x, y) => (BigInt(y.HashKeyRange!.EndingHashKey!) - BigInt(y.HashKeyRange!.StartingHashKey!) > BigInt(x.HashKeyRange!.EndingHashKey!) - BigInt(x.HashKeyRange!.StartingHashKey!) ? 1 : -1));
+          const mid = ((BigInt(s!.HashKeyRange!.StartingHashKey!) + BigInt(s!.HashKeyRange!.EndingHashKey!)) / 2n).toString();
+          before = new Set(open.map((x) => x.ShardId!));
+          await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: s!.ShardId!, NewStartingHashKey: mid }));
+          what = `split ${s!.ShardId}`;
+        });
         await waitActive();
         splitChildren = new Set((await openShards(kinesis, stream)).map((x) => x.ShardId!).filter((id) => !before.has(id)));
-        reshards.push({ atMs: since(Date.now()), what: `split ${s!.ShardId}` });
+        reshards.push({ atMs: since(Date.now()), what });
         break;
       }
       case 'merge': {
-        const open = await openShards(kinesis, stream);
-        // An adjacent pair of open shards (hash ranges touch), preferring one that does not simply undo the split.
-        const pairs = open.slice(1).map((y, i) => [open[i]!, y] as const).filter(([x, y]) => BigInt(x.HashKeyRange!.EndingHashKey!) + 1n === BigInt(y.HashKeyRange!.StartingHashKey!));
-        pairs.sort((p, q) => Number(p.every((x) => splitChildren.has(x.ShardId!))) - Number(q.every((x) => splitChildren.has(x.ShardId!))));
-        for (const [x, y] of pairs.slice(0, 1)) {
+        let what: string | undefined;
+        await reshard(async () => {
+          const open = await openShards(kinesis, stream);
+          // An adjacent pair of open shards (hash ranges touch), preferring one that does not simply undo the split.
+          const pairs = open.slice(1).map((y, i) => [open[i]!, y] as const).filter(([x, y]) => BigInt(x.HashKeyRange!.EndingHashKey!) + 1n === BigInt(y.HashKeyRange!.StartingHashKey!));
+          pairs.sort((p, q) => Number(p.every((x) => splitChildren.has(x.ShardId!))) - Number(q.every((x) => splitChildren.has(x.ShardId!))));
+          const [x, y] = pairs[0] ?? [];
+          if (!x || !y) return;
           await kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: x.ShardId!, AdjacentShardToMerge: y.ShardId! }));
+          what = `merge ${x.ShardId} + ${y.ShardId}`;
+        });
+        if (what) {
           await waitActive();
-          reshards.push({ atMs: since(Date.now()), what: `merge ${x.ShardId} + ${y.ShardId}` });
-          break;
+          reshards.push({ atMs: since(Date.now()), what });
         }
         break;
       }
@@ -255,7 +290,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const watchDir = path.join(dir, 'watch');
     while ((await readdir(watchDir).catch(() => [])).some((f) => !f.startsWith('.')) && Date.now() < drainUntil) await delay(500);
     await procs.stop(['produce']);
-    const auditOpts = { inputDir: path.join(dir, 'done'), dashboard: true, archive: false, stream: false };
+    // Drained when both applications hold every event: under the read limits the archive may trail the dashboard.
+    const auditOpts = { inputDir: path.join(dir, 'done'), dashboard: true, archive: true, stream: false };
     for (;;) {
       const r = await runAudit(settings, auditOpts).catch(() => undefined);
       if (r?.ok || Date.now() > drainUntil) break;
@@ -266,7 +302,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const settleUntil = Math.min(drainUntil, Date.now() + 15_000);
     while (pending.length && Date.now() < settleUntil) await delay(250);
     await procs.stop(workers.filter((w) => w.startsWith('archive')));
-    const audit = await runAudit(settings, { ...auditOpts, archive: true, stream: true });
+    const audit = await runAudit(settings, { ...auditOpts, stream: true });
     const counters = await monitorStore.query<{ name: string; v: number | string }>('SELECT name, SUM(value) AS v FROM counters GROUP BY name');
     const counter = (n: string) => Number(counters.find((c) => c.name === n)?.v ?? 0);
     const report: ChaosReport = {
@@ -278,6 +314,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       reshards,
       dbRestarts,
       maxLagMs: maxE2eLagMs,
+      ...(stack.proxy ? { kinesis: formatProxyStats(stack.proxy) } : {}),
       audit: formatAudit(audit),
     };
     return { ok: audit.ok, report, audit, lines: formatChaosReport(report) };

@@ -44,8 +44,9 @@ async function ping(port: number): Promise<boolean> {
 /**
  * `mariadb-install-db` into `dir`, `mariadbd` on a free loopback port, and an empty database.
  * Root may log in over TCP without a password (only from this machine, on this throwaway port).
+ * With `tls` (PEM file paths), the server also offers TLS with that certificate.
  */
-export async function startThrowawayMariadb(dir: string, o: { database?: string; startTimeoutMs?: number } = {}): Promise<ThrowawayMariadb> {
+export async function startThrowawayMariadb(dir: string, o: { database?: string; startTimeoutMs?: number; tls?: { ca: string; cert: string; key: string } } = {}): Promise<ThrowawayMariadb> {
   const dataDir = path.join(dir, 'data');
   const database = o.database ?? 'centos';
   await rm(dir, { recursive: true, force: true });
@@ -73,6 +74,7 @@ export async function startThrowawayMariadb(dir: string, o: { database?: string;
         '--innodb-log-file-size=48M',
         '--innodb-flush-log-at-trx-commit=2',
         '--skip-log-bin',
+        ...(o.tls ? [`--ssl-ca=${o.tls.ca}`, `--ssl-cert=${o.tls.cert}`, `--ssl-key=${o.tls.key}`] : []),
         ...asRoot,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },

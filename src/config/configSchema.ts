@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mysqlUrlProblem } from '../store/parseMysqlUrl.ts';
 
 const port = z.number().int().min(0).max(65535);
 const endpoint = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
@@ -8,7 +9,11 @@ const endpoint = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' 
  * is the documentation (config.example.json and the README table are generated from it).
  */
 export const configSchema = z.strictObject({
-  region: z.string().min(1).default('us-east-1').describe('AWS region (also read from AWS_REGION / AWS_DEFAULT_REGION)'),
+  region: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("AWS region (also AWS_REGION / AWS_DEFAULT_REGION); unset: the SDK's own lookup (the profile's region in ~/.aws/config, instance metadata) — `centos setup` prints the region and account it acts on. Local endpoints default to us-east-1"),
   stream: z
     .strictObject({
       name: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'expected 1-128 characters of a-z A-Z 0-9 _ . -').default('centos-events').describe('Kinesis stream name'),
@@ -34,7 +39,21 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^(mysql:\/\/.+|sqlite:.+)$/, 'expected mysql://user@host:3306/db or sqlite:path/to/file.db')
         .default('sqlite:.centos/centos.db')
-        .describe('dashboard and coordinator database; the password comes from CENTOS_DB_PASSWORD or the URL, never this file'),
+        .superRefine((url, ctx) => {
+          const problem = url.startsWith('mysql://') ? mysqlUrlProblem(url) : undefined;
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .describe('dashboard and coordinator database; the password comes from CENTOS_DB_PASSWORD or the URL, never this file. TLS: ?ssl=Amazon%20RDS (RDS/Aurora), ?ssl-ca=/path/ca.pem, ?ssl=true (Node\'s authorities); &ssl-mode=verify-identity (default) or verify-ca'),
+      queryTimeoutMs: z.number().int().min(100).default(30_000).describe('a statement without a reply after this long fails (retriable) and its connection is destroyed (setup and audit allow an hour)'),
+      lockWaitTimeoutSeconds: z.number().int().min(1).max(3600).default(5).describe('InnoDB row-lock wait of commits before they fail and retry (lease statements wait 1 s)'),
+      idleSessionTimeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe("MySQL wait_timeout of centos's sessions: the server rolls back a silent session's transaction after this long, freeing a stuck worker's lease row (default: (coordinator.leaseDurationMs − renewIntervalMs) in seconds)"),
+      keepAliveMs: z.number().int().min(1_000).default(30_000).describe('TCP keep-alive: a silent connection is probed after this long'),
+      connectTimeoutMs: z.number().int().min(100).default(5_000).describe('how long connecting to the database may take'),
     })
     .prefault({}),
   aws: z
@@ -66,6 +85,11 @@ export const configSchema = z.strictObject({
       dataDir: z.string().min(1).default('.centos/local').describe('where `local` keeps the embedded Kinesis and S3 data'),
       kinesisPort: port.default(4567).describe('loopback port of the embedded Kinesis'),
       s3Port: port.default(4569).describe('loopback port of the embedded S3'),
+      faithful: z.boolean().default(false).describe('`local` puts the faithful proxy in front of Kinesis: AWS per-shard read and write limits, GetShardIterator and control-plane quotas, expiring iterators and shards (README: Faithful local mode)'),
+      limitsPort: port.default(4568).describe('loopback port of that proxy (also of the write-limits-only proxy, `local --enforce-limits`); it is the Kinesis endpoint `local` prints'),
+      iteratorTtlMs: z.number().int().min(1_000).max(300_000).default(300_000).describe('faithful mode: shard iterators expire this long after they were issued (AWS: 5 minutes; shorter for tests)'),
+      shardRetentionMs: z.number().int().min(1_000).optional().describe("faithful mode: closed shards expire this long after they closed (default: the stream's retention period; shorter for tests)"),
+      onDemandIntervalMs: z.number().int().min(0).default(0).describe('faithful mode: every this many ms split the hottest shard or merge cold neighbours, as an on-demand stream does (0 = off)'),
     })
     .prefault({}),
   apps: z

@@ -1,6 +1,6 @@
 import type { ArchiveOptions } from '../archive/ArchiveProcessor.ts';
 import type { Config } from '../config/configSchema.ts';
-import type { ConsumerRole } from './consumerRoles.ts';
+import type { ConsumerRole } from './ConsumerRole.ts';
 
 export function archiveOptionsOf(config: Config): ArchiveOptions {
   const a = config.archive;

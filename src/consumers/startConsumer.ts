@@ -5,7 +5,7 @@ import type { IteratorStart } from '../kinesis/KinesisReadPort.ts';
 import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { openConfiguredStore } from '../store/openStore.ts';
-import type { ConsumerRole } from './consumerRoles.ts';
+import type { ConsumerRole } from './ConsumerRole.ts';
 
 export function initialPositionOf(settings: Settings): IteratorStart {
   const s = settings.config.stream;
@@ -23,6 +23,7 @@ export interface RunningConsumer {
 export async function startConsumer(settings: Settings, role: ConsumerRole, log: Logger, workerId?: string): Promise<RunningConsumer> {
   const { config } = settings;
   const store = openConfiguredStore(settings);
+  const leaseStore = openConfiguredStore(settings, 'leases');
   const kinesis = createKinesisClient(config);
   const instance = await role.create({ settings, store, log });
   const c = config.coordinator;
@@ -41,7 +42,7 @@ export async function startConsumer(settings: Settings, role: ConsumerRole, log:
       watchdogMs: c.watchdogMs,
     },
     initialPosition: initialPositionOf(settings),
-    deps: { store, kinesis: sdkKinesisReadPort(kinesis, config.stream.name), log },
+    deps: { store, leaseStore, kinesis: sdkKinesisReadPort(kinesis, config.stream.name), log },
     ...(workerId ? { workerId } : {}),
   });
   let stopped: Promise<void> | undefined;
@@ -53,6 +54,7 @@ export async function startConsumer(settings: Settings, role: ConsumerRole, log:
         await instance.close();
         kinesis.destroy();
         await store.close();
+        await leaseStore.close();
       })();
       return stopped;
     },

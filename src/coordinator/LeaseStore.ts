@@ -1,8 +1,8 @@
-import type { SqlExecutor, Store } from '../store/Store.ts';
-import { insertIgnore, valuesList } from '../store/sql.ts';
+import type { SqlExecutor, Store, TransactionOptions } from '../store/Store.ts';
+import { dbNowMs, insertIgnore } from '../store/sql.ts';
 import type { LeaseView } from './leasePlanner.ts';
 import { CheckpointOrderError, LeaseLostError } from './LeaseLostError.ts';
-import { SHARD_END, type Position } from './position.ts';
+import { comparePosition, SHARD_END, type Position } from './position.ts';
 
 export interface ShardInfo {
   shardId: string;
@@ -64,10 +64,25 @@ function toLease(r: RawLease): LeaseRow {
 
 /**
  * The lease table and worker heartbeats. Every ownership change is a compare-and-set on the
- * epoch; losing a race is a `false` return, not an error.
+ * epoch; losing a race is a `false` return, not an error. Expiry and heartbeats are written and
+ * compared with the database's clock, so workers' clocks never need to agree.
  */
 export class LeaseStore {
-  constructor(readonly store: Store) {}
+  private readonly now: string;
+
+  /** `store` runs the lease statements; `commits` the fenced transactions (a pool of their own, so renewals never queue behind commits). */
+  constructor(
+    readonly store: Store,
+    readonly commits: Store = store,
+  ) {
+    this.now = dbNowMs(store.dialect);
+  }
+
+  /** The database's clock, in epoch milliseconds: the one clock leases are judged by. */
+  async dbNow(): Promise<number> {
+    const [row] = await this.store.query<{ now: number | string }>(`SELECT ${this.now} AS now`);
+    return Number(row!.now);
+  }
 
   async listLeases(app?: string): Promise<LeaseRow[]> {
     const rows = app
@@ -81,21 +96,28 @@ export class LeaseStore {
     return row ? toLease(row) : undefined;
   }
 
-  /** Creates lease rows for shards not seen before; returns how many were new. */
-  async addShards(app: string, shards: readonly ShardInfo[], now: number): Promise<number> {
+  /**
+   * Creates lease rows for shards not seen before; returns how many were new. The known shards are
+   * read first (a plain read locks nothing) and only unknown ones are inserted: an insert over
+   * existing rows would wait behind, and lock, rows another worker's transaction holds.
+   */
+  async addShards(app: string, shards: readonly ShardInfo[]): Promise<number> {
     if (shards.length === 0) return 0;
-    const params = shards.flatMap((s) => [app, s.shardId, s.parentIds.join(','), s.hashStart, s.hashEnd, now]);
+    const known = new Set((await this.store.query<{ shard_id: string }>('SELECT shard_id FROM leases WHERE app = ?', [app])).map((r) => r.shard_id));
+    const fresh = shards.filter((s) => !known.has(s.shardId));
+    if (fresh.length === 0) return 0;
+    const params = fresh.flatMap((s) => [app, s.shardId, s.parentIds.join(','), s.hashStart, s.hashEnd]);
     const r = await this.store.execute(
-      `${insertIgnore(this.store.dialect)} INTO leases (app, shard_id, parent_ids, hash_start, hash_end, updated_at) VALUES ${valuesList(shards.length, 6)}`,
+      `${insertIgnore(this.store.dialect)} INTO leases (app, shard_id, parent_ids, hash_start, hash_end, updated_at) VALUES ${fresh.map(() => `(?, ?, ?, ?, ?, ${this.now})`).join(', ')}`,
       params,
     );
     return r.affectedRows;
   }
 
-  async heartbeat(app: string, workerId: string, now: number, info: string): Promise<void> {
-    const r = await this.store.execute('UPDATE workers SET heartbeat_at = ? WHERE app = ? AND worker_id = ?', [now, app, workerId]);
+  async heartbeat(app: string, workerId: string, info: string): Promise<void> {
+    const r = await this.store.execute(`UPDATE workers SET heartbeat_at = ${this.now} WHERE app = ? AND worker_id = ?`, [app, workerId]);
     if (r.affectedRows === 0) {
-      await this.store.execute(`${insertIgnore(this.store.dialect)} INTO workers (app, worker_id, heartbeat_at, started_at, info) VALUES (?, ?, ?, ?, ?)`, [app, workerId, now, now, info.slice(0, 255)]);
+      await this.store.execute(`${insertIgnore(this.store.dialect)} INTO workers (app, worker_id, heartbeat_at, started_at, info) VALUES (?, ?, ${this.now}, ${this.now}, ?)`, [app, workerId, info.slice(0, 255)]);
     }
   }
 
@@ -112,36 +134,35 @@ export class LeaseStore {
   }
 
   /** Forgets workers silent for longer than `olderThanMs`. */
-  async pruneWorkers(app: string, now: number, olderThanMs: number): Promise<void> {
-    await this.store.execute('DELETE FROM workers WHERE app = ? AND heartbeat_at < ?', [app, now - olderThanMs]);
+  async pruneWorkers(app: string, olderThanMs: number): Promise<void> {
+    await this.store.execute(`DELETE FROM workers WHERE app = ? AND heartbeat_at < ${this.now} - ?`, [app, olderThanMs]);
   }
 
   /**
-   * Takes a lease seen at `epoch`: free, expired or already ours, or — for a steal — still held by `from`.
-   * Returns the new epoch, or undefined if someone else changed the lease first.
+   * Takes a lease seen at `epoch`: free, expired (by the database's clock) or already ours, or — for
+   * a steal — still held by `from`. Returns the new epoch, or undefined if someone else changed the lease first.
    */
-  async claim(app: string, shardId: string, me: string, epoch: number, now: number, durationMs: number, from?: string): Promise<number | undefined> {
-    const cond = from === undefined ? '(owner IS NULL OR expires_at <= ? OR owner = ?)' : 'owner = ?';
+  async claim(app: string, shardId: string, me: string, epoch: number, durationMs: number, from?: string): Promise<number | undefined> {
+    const cond = from === undefined ? `(owner IS NULL OR expires_at <= ${this.now} OR owner = ?)` : 'owner = ?';
     const r = await this.store.execute(
-      `UPDATE leases SET owner = ?, epoch = epoch + 1, expires_at = ?, updated_at = ? WHERE app = ? AND shard_id = ? AND epoch = ? AND state = 'active' AND ${cond}`,
-      [me, now + durationMs, now, app, shardId, epoch, ...(from === undefined ? [now, me] : [from])],
+      `UPDATE leases SET owner = ?, epoch = epoch + 1, expires_at = ${this.now} + ?, updated_at = ${this.now} WHERE app = ? AND shard_id = ? AND epoch = ? AND state = 'active' AND ${cond}`,
+      [me, durationMs, app, shardId, epoch, from === undefined ? me : from],
     );
     return r.affectedRows === 1 ? epoch + 1 : undefined;
   }
 
-  /** Extends a lease this worker holds; false means it was lost. */
-  async renew(app: string, shardId: string, me: string, epoch: number, now: number, durationMs: number, millisBehind: number | null): Promise<boolean> {
+  /** Extends a lease this worker holds to `durationMs` from the database's now; false means it was lost. */
+  async renew(app: string, shardId: string, me: string, epoch: number, durationMs: number, millisBehind: number | null): Promise<boolean> {
     const r = await this.store.execute(
-      'UPDATE leases SET expires_at = ?, millis_behind = ?, updated_at = ? WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?',
-      [now + durationMs, millisBehind, now, app, shardId, me, epoch],
+      `UPDATE leases SET expires_at = ${this.now} + ?, millis_behind = ?, updated_at = ${this.now} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`,
+      [durationMs, millisBehind, app, shardId, me, epoch],
     );
     return r.affectedRows === 1;
   }
 
   /** Gives a lease up at once, so another worker takes it on its next cycle. */
-  async release(app: string, shardId: string, me: string, epoch: number, now: number): Promise<boolean> {
-    const r = await this.store.execute('UPDATE leases SET owner = NULL, expires_at = 0, updated_at = ? WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?', [
-      now,
+  async release(app: string, shardId: string, me: string, epoch: number): Promise<boolean> {
+    const r = await this.store.execute(`UPDATE leases SET owner = NULL, expires_at = 0, updated_at = ${this.now} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`, [
       app,
       shardId,
       me,
@@ -151,18 +172,20 @@ export class LeaseStore {
   }
 
   /** Runs `work` in a transaction that commits only while this worker holds the lease at `epoch`. */
-  async withLease<T>(app: string, shardId: string, me: string, epoch: number, now: number, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.store.transaction(async (tx) => {
-      const r = await tx.execute('UPDATE leases SET updated_at = ? WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?', [now, app, shardId, me, epoch]);
+  async withLease<T>(app: string, shardId: string, me: string, epoch: number, work: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.commits.transaction(async (tx) => {
+      const r = await tx.execute(`UPDATE leases SET updated_at = ${this.now} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`, [app, shardId, me, epoch]);
       if (r.affectedRows !== 1) throw new LeaseLostError(app, shardId, epoch);
       return work(tx);
-    });
+    }, options);
   }
 
   /**
    * One transaction: move the checkpoint (or end the shard) and run `work`, only if this worker
-   * still holds the lease at `epoch`. The lease row is updated first, so it is locked for the
-   * rest of the transaction and a concurrent steal waits for, or defeats, this commit.
+   * still holds the lease at `epoch`. The lease row is read with a lock first, so a concurrent
+   * steal waits for, or defeats, this commit. When the stored checkpoint already equals `to`, an
+   * earlier try of this very commit went through (its reply was lost): `work` is not run again and
+   * the result is `undefined`.
    */
   async fencedCommit<T>(
     app: string,
@@ -170,30 +193,29 @@ export class LeaseStore {
     me: string,
     epoch: number,
     to: Position | typeof SHARD_END,
-    now: number,
     work?: (tx: SqlExecutor) => Promise<T>,
+    options?: TransactionOptions,
   ): Promise<T | undefined> {
-    return this.store.transaction(async (tx) => {
-      const end = to === SHARD_END;
-      // The checkpoint only moves forward: sequence numbers compare by length, then digits.
-      const forward = end
-        ? ''
-        : ' AND (checkpoint_seq IS NULL OR LENGTH(checkpoint_seq) < LENGTH(?) OR (LENGTH(checkpoint_seq) = LENGTH(?) AND checkpoint_seq < ?) OR (checkpoint_seq = ? AND checkpoint_sub <= ?))';
-      const r = await tx.execute(
-        `UPDATE leases SET checkpoint_seq = ?, checkpoint_sub = ?, checkpoint_last = ?, updated_at = ?${end ? ", state = 'ended', owner = NULL, expires_at = 0" : ''} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?${forward}`,
-        [end ? SHARD_END : to.seq, end ? 0 : to.sub, end || to.last ? 1 : 0, now, app, shardId, me, epoch, ...(end ? [] : [to.seq, to.seq, to.seq, to.seq, to.sub])],
+    const forUpdate = this.commits.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    return this.commits.transaction(async (tx) => {
+      const [row] = await tx.query<{ owner: string | null; epoch: number | string; checkpoint_seq: string | null; checkpoint_sub: number | string }>(
+        `SELECT owner, epoch, checkpoint_seq, checkpoint_sub FROM leases WHERE app = ? AND shard_id = ?${forUpdate}`,
+        [app, shardId],
       );
-      if (r.affectedRows !== 1) {
-        const [row] = await tx.query<{ owner: string | null; epoch: number | string; checkpoint_seq: string | null; checkpoint_sub: number | string }>(
-          'SELECT owner, epoch, checkpoint_seq, checkpoint_sub FROM leases WHERE app = ? AND shard_id = ?',
-          [app, shardId],
-        );
-        if (row && row.owner === me && Number(row.epoch) === epoch && !end) {
-          throw new CheckpointOrderError(`${app}/${shardId}: checkpoint ${to.seq}/${to.sub} is behind the stored ${row.checkpoint_seq}/${row.checkpoint_sub}; nothing was written`);
-        }
-        throw new LeaseLostError(app, shardId, epoch);
+      if (!row || row.owner !== me || Number(row.epoch) !== epoch) throw new LeaseLostError(app, shardId, epoch);
+      const end = to === SHARD_END;
+      if (!end && row.checkpoint_seq !== null && row.checkpoint_seq !== SHARD_END) {
+        // Sequence numbers compare by length, then digits.
+        const order = comparePosition({ seq: row.checkpoint_seq, sub: Number(row.checkpoint_sub) }, to);
+        if (order > 0) throw new CheckpointOrderError(`${app}/${shardId}: checkpoint ${to.seq}/${to.sub} is behind the stored ${row.checkpoint_seq}/${row.checkpoint_sub}; nothing was written`);
+        if (order === 0) return undefined;
       }
+      const r = await tx.execute(
+        `UPDATE leases SET checkpoint_seq = ?, checkpoint_sub = ?, checkpoint_last = ?, updated_at = ${this.now}${end ? ", state = 'ended', owner = NULL, expires_at = 0" : ''} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`,
+        [end ? SHARD_END : to.seq, end ? 0 : to.sub, end || to.last ? 1 : 0, app, shardId, me, epoch],
+      );
+      if (r.affectedRows !== 1) throw new LeaseLostError(app, shardId, epoch);
       return work ? await work(tx) : undefined;
-    });
+    }, options);
   }
 }

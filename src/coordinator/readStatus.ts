@@ -67,10 +67,11 @@ export function buildStatus(leases: LeaseRow[], workers: WorkerRow[], now: numbe
   return { at: new Date(now).toISOString(), shards, workers: workerStatus };
 }
 
-export async function readStatus(store: Store, now: number, leaseDurationMs: number, app?: string): Promise<StatusSnapshot> {
+/** Lease ages and liveness by the database's clock, the one leases are judged by. */
+export async function readStatus(store: Store, leaseDurationMs: number, app?: string): Promise<StatusSnapshot> {
   const ls = new LeaseStore(store);
   try {
-    const [leases, workers] = await Promise.all([ls.listLeases(app), ls.listWorkers(app)]);
+    const [leases, workers, now] = await Promise.all([ls.listLeases(app), ls.listWorkers(app), ls.dbNow()]);
     return buildStatus(leases, workers, now, leaseDurationMs);
   } catch (err) {
     if (isMissingTable(err)) throw new CentosError(`database ${store.description} has no centos schema yet; run \`centos setup\` first`);

@@ -51,6 +51,8 @@ export interface CoordinatorOptions extends ReaderOptions {
 
 export interface ConsumerDeps {
   store: Store;
+  /** Lease renewals, heartbeats and planning run here, apart from the commits on `store` (default: `store`). */
+  leaseStore?: Store;
   kinesis: KinesisReadPort;
   log: Logger;
   now?: () => number;
@@ -97,6 +99,10 @@ interface ShardTask {
   epoch: number;
   expiresAt: number;
   controller: AbortController;
+  /** Aborted when the lease is lost: a commit still waiting on the database is abandoned, its connection destroyed. */
+  abandon: AbortController;
+  /** Marks the lease lost at `expiresAt` unless a renewal moved it: fires even while a renewal hangs. */
+  expiry: ReturnType<typeof setTimeout> | undefined;
   lost: boolean;
   release: boolean;
   /** Processing is over; the lease is being released. */
@@ -115,7 +121,7 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
   const now = deps.now ?? Date.now;
   const me = input.workerId ?? newWorkerId();
   const log = deps.log.child({ component: 'coordinator', app, worker: me });
-  const leases = new LeaseStore(deps.store);
+  const leases = new LeaseStore(deps.leaseStore ?? deps.store, deps.store);
   const tasks = new Map<string, ShardTask>();
   const counters: ConsumerCounters = { records: 0, batches: 0, commits: 0, leasesTaken: 0, leasesStolen: 0, leasesReleased: 0, leasesLost: 0, shardsEnded: 0, processorErrors: 0, stuckBatches: 0 };
   const planning = new AbortController();
@@ -130,7 +136,22 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
     task.lost = true;
     counters.leasesLost++;
     log.warn({ shardId: task.shardId, epoch: task.epoch, why }, 'lease lost; dropping shard');
+    clearTimeout(task.expiry);
     task.controller.abort();
+    task.abandon.abort();
+  }
+
+  /**
+   * The lease is good until `expiresAt` by this worker's own timer (measured from when the claim or
+   * renewal was sent, so it ends no later than the database's expiry). Past it, the lease counts as
+   * lost even if the renewal is still waiting for a reply.
+   */
+  function armExpiry(task: ShardTask, sentAt: number): void {
+    task.expiresAt = sentAt + o.leaseDurationMs;
+    clearTimeout(task.expiry);
+    task.expiry = setTimeout(() => {
+      if (!task.lost && !task.finished) markLost(task, 'no successful renewal before the lease expired');
+    }, Math.max(0, task.expiresAt - now()));
   }
 
   function makeContext(task: ShardTask): ShardContext {
@@ -148,7 +169,7 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
         for (let attempt = 1; ; attempt++) {
           if (task.lost || abandoned) throw new LeaseLostError(app, task.shardId, task.epoch);
           try {
-            const r = await leases.fencedCommit(app, task.shardId, me, task.epoch, upTo, now(), work);
+            const r = await leases.fencedCommit(app, task.shardId, me, task.epoch, upTo, work, { signal: task.abandon.signal });
             committed = upTo;
             counters.commits++;
             return r;
@@ -208,7 +229,7 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
           if (batch.millisBehindLatest !== undefined) task.millisBehind = batch.millisBehindLatest;
           if (batch.end) {
             await watched(task, 'shardEnded', processor.shardEnded?.() ?? Promise.resolve());
-            await leases.fencedCommit(app, task.shardId, me, task.epoch, SHARD_END, now());
+            await leases.fencedCommit(app, task.shardId, me, task.epoch, SHARD_END, undefined, { signal: task.abandon.signal });
             counters.shardsEnded++;
             task.lost = true; // the lease row is released by the end commit
             syncRequested = true;
@@ -236,17 +257,31 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
     }
   }
 
-  function startTask(shardId: string, epoch: number): void {
-    const task: ShardTask = { shardId, epoch, expiresAt: now() + o.leaseDurationMs, controller: new AbortController(), lost: false, release: false, finished: false, millisBehind: null, promise: Promise.resolve() };
+  function startTask(shardId: string, epoch: number, claimedAt: number): void {
+    const task: ShardTask = {
+      shardId,
+      epoch,
+      expiresAt: 0,
+      controller: new AbortController(),
+      abandon: new AbortController(),
+      expiry: undefined,
+      lost: false,
+      release: false,
+      finished: false,
+      millisBehind: null,
+      promise: Promise.resolve(),
+    };
     tasks.set(shardId, task);
+    armExpiry(task, claimedAt);
     if (planning.signal.aborted) task.controller.abort();
     task.promise = work(task)
       .catch((err) => log.error({ shardId, err: String(err) }, 'shard task failed'))
       .then(async () => {
         // From here the lease is being given back: renewal must not mistake the release for a loss.
         task.finished = true;
+        clearTimeout(task.expiry);
         if (!task.lost && !abandoned) {
-          if (await leases.release(app, shardId, me, task.epoch, now()).catch(() => false)) counters.leasesReleased++;
+          if (await leases.release(app, shardId, me, task.epoch).catch(() => false)) counters.leasesReleased++;
         }
         tasks.delete(shardId);
       });
@@ -254,12 +289,26 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
 
   async function syncShards(): Promise<void> {
     const shards = await deps.kinesis.listShards();
-    const added = await leases.addShards(app, shards, now());
+    const added = await leases.addShards(app, shards);
     if (added > 0) log.info({ added, shards: shards.length }, 'new shards found');
   }
 
+  /** A claim that waited on a locked row (a stuck holder) or failed to reach the database is retried next cycle. */
+  async function tryClaim(shardId: string, epoch: number, from?: string): Promise<{ epoch: number; sentAt: number } | undefined> {
+    const sentAt = now();
+    try {
+      const got = await leases.claim(app, shardId, me, epoch, o.leaseDurationMs, from);
+      return got === undefined ? undefined : { epoch: got, sentAt };
+    } catch (err) {
+      if (!(err instanceof StoreError) || !err.retriable) throw err;
+      log.info({ shardId, err: err.message }, 'claim did not go through; trying again next cycle');
+      return undefined;
+    }
+  }
+
   async function planCycle(): Promise<void> {
-    const t = now();
+    // Expiry and liveness are judged by the database's clock, never this host's.
+    const t = await leases.dbNow();
     const all = await leases.listLeases(app);
     const workers = (await leases.listWorkers(app)).filter((w) => w.heartbeatAt > t - o.leaseDurationMs).map((w) => w.workerId);
     for (const l of all) {
@@ -270,19 +319,19 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
     const plan = planLeases({ now: t, me, leases: view, liveWorkers: workers });
     for (const c of plan.take) {
       if (tasks.has(c.shardId) || planning.signal.aborted) continue;
-      const epoch = await leases.claim(app, c.shardId, me, c.epoch, now(), o.leaseDurationMs);
-      if (epoch !== undefined) {
+      const got = await tryClaim(c.shardId, c.epoch);
+      if (got !== undefined) {
         counters.leasesTaken++;
-        log.info({ shardId: c.shardId, epoch }, 'lease taken');
-        startTask(c.shardId, epoch);
+        log.info({ shardId: c.shardId, epoch: got.epoch }, 'lease taken');
+        startTask(c.shardId, got.epoch, got.sentAt);
       }
     }
     if (plan.steal && !tasks.has(plan.steal.shardId) && !planning.signal.aborted) {
-      const epoch = await leases.claim(app, plan.steal.shardId, me, plan.steal.epoch, now(), o.leaseDurationMs, plan.steal.from);
-      if (epoch !== undefined) {
+      const got = await tryClaim(plan.steal.shardId, plan.steal.epoch, plan.steal.from);
+      if (got !== undefined) {
         counters.leasesStolen++;
-        log.info({ shardId: plan.steal.shardId, epoch, from: plan.steal.from }, 'lease stolen toward a balanced share');
-        startTask(plan.steal.shardId, epoch);
+        log.info({ shardId: plan.steal.shardId, epoch: got.epoch, from: plan.steal.from }, 'lease stolen toward a balanced share');
+        startTask(plan.steal.shardId, got.epoch, got.sentAt);
       }
     }
     for (const c of plan.release) {
@@ -296,9 +345,8 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
   }
 
   async function renewCycle(): Promise<void> {
-    const t = now();
     try {
-      await leases.heartbeat(app, me, t, `${hostname()} pid ${process.pid}`);
+      await leases.heartbeat(app, me, `${hostname()} pid ${process.pid}`);
     } catch (err) {
       log.warn({ err: String(err) }, 'heartbeat failed');
     }
@@ -307,9 +355,12 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
       [...tasks.values()]
         .filter((task) => !task.lost && !task.finished)
         .map(async (task) => {
+          const sentAt = now();
           try {
-            if (await leases.renew(app, task.shardId, me, task.epoch, now(), o.leaseDurationMs, task.millisBehind)) task.expiresAt = now() + o.leaseDurationMs;
-            else if (!task.finished) markLost(task, 'renewal refused');
+            const renewed = await leases.renew(app, task.shardId, me, task.epoch, o.leaseDurationMs, task.millisBehind);
+            if (task.lost || task.finished) return;
+            if (renewed) armExpiry(task, sentAt);
+            else markLost(task, 'renewal refused');
           } catch (err) {
             log.warn({ shardId: task.shardId, err: String(err) }, 'lease renewal failed');
             if (now() > task.expiresAt) markLost(task, 'could not renew before expiry');
@@ -366,6 +417,7 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
       abandoned = true;
       for (const t of tasks.values()) {
         t.lost = true;
+        clearTimeout(t.expiry);
         t.controller.abort();
       }
       planning.abort();

@@ -5,12 +5,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { formatAudit, runAudit, type AuditReport } from '../audit/runAudit.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { consumerRoles } from '../consumers/consumerRoles.ts';
-import { startLocalStack } from '../local/startLocalStack.ts';
+import { formatProxyStats } from '../local/formatProxyStats.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { runSetup } from '../setup/runSetup.ts';
 import { freePort } from '../util/freePort.ts';
 import { DemoProcesses } from './DemoProcesses.ts';
 import { embeddedPipelineEnv } from './embeddedPipelineEnv.ts';
+import { startEmbeddedStack } from './startEmbeddedStack.ts';
 
 export interface DemoOptions {
   dir: string;
@@ -21,6 +22,8 @@ export interface DemoOptions {
   log: Logger;
   signal: AbortSignal;
   out: (line: string) => void;
+  /** Run on the faithful local Kinesis (AWS limits, quotas, expiry); with chaos also on-demand resharding. */
+  faithful: boolean;
   /** Seconds between files of the continuous generator. */
   fileEveryMs?: number;
   rowsPerFile?: number;
@@ -31,6 +34,9 @@ export interface DemoResult {
   report?: AuditReport;
   chaosKills: number;
 }
+
+/** Thresholds at which the demo's load (~90 KB/s over 4 shards, measured) splits and merges now and then. */
+const DEMO_ON_DEMAND = { intervalMs: 10_000, splitAboveBytesPerSec: 25_000, mergeBelowBytesPerSec: 10_000, minShards: 2, maxShards: 8 };
 
 const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
@@ -46,7 +52,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // A fresh start each run: kinesalite keeps its stream in memory, so old checkpoints would be meaningless.
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.join(dir, 'logs'), { recursive: true });
-  const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0 });
+  const stack = await startEmbeddedStack(dir, o.log, o.faithful ? (o.chaos ? { onDemand: DEMO_ON_DEMAND } : {}) : undefined);
   const dbUrl = o.dbUrl ?? `sqlite:${path.join(dir, 'centos.db')}`;
   const env = embeddedPipelineEnv({
     stack,
@@ -70,7 +76,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   let chaosKills = 0;
   try {
     await runSetup(settings, { log: o.log });
-    o.out(`embedded Kinesis ${stack.kinesisEndpoint} · S3 ${stack.s3Endpoint} · DB ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    o.out(`embedded Kinesis ${stack.kinesisEndpoint}${stack.proxy ? ` (faithful: AWS limits, quotas, expiry${o.chaos ? ', on-demand resharding' : ''})` : ''} · S3 ${stack.s3Endpoint} · DB ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
     procs.start('generate', ['generate', '1000000', String(o.rowsPerFile ?? 500), '--interval-ms', String(o.fileEveryMs ?? 2000), '--duplicates', '0.05', '--users', '500']);
     // Each role serves its own /metrics on a port fixed for the run, so a restarted worker keeps its URL.
     const metricsUrls: string[] = [];
@@ -117,16 +123,19 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     while ((await readdir(watchDir).catch(() => [])).some((f) => !f.startsWith('.')) && Date.now() < drainUntil) await delay(500);
     await procs.stop(['produce']);
     let report: AuditReport;
+    // Drained when both applications have every event: an archive worker restarted by the last kill may
+    // still be waiting for the dead one's leases to expire, and its objects commit after archive.flushAgeMs.
     for (;;) {
-      report = await runAudit(settings, { inputDir: path.join(dir, 'done'), dashboard: true, archive: false, stream: false });
+      report = await runAudit(settings, { inputDir: path.join(dir, 'done'), dashboard: true, archive: Boolean(consumerRoles.archive), stream: false });
       if (report.ok || Date.now() > drainUntil) break;
-      await delay(1_000);
+      await delay(2_000);
     }
-    // The dashboard caught up. Stop the archive workers gracefully: each writes and commits what it holds.
+    // Caught up. Stop the archive workers gracefully: each writes and commits what it holds.
     await procs.stop(workers.filter((w) => w.startsWith('archive')));
     report = await runAudit(settings, { inputDir: path.join(dir, 'done'), dashboard: true, archive: Boolean(consumerRoles.archive), stream: Boolean(consumerRoles.archive) });
     for (const line of formatAudit(report)) o.out(`  ${line}`);
     if (o.chaos) o.out(`  chaos: ${chaosKills} workers killed with kill -9 during the run`);
+    if (stack.proxy) o.out(`  kinesis: ${formatProxyStats(stack.proxy)}`);
     const ok = report.ok;
     return { ok, report, chaosKills };
   } finally {

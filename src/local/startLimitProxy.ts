@@ -1,10 +1,19 @@
+import { DescribeStreamSummaryCommand, GetShardIteratorCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createKinesisClient } from '../aws/awsClients.ts';
 import { configSchema } from '../config/configSchema.ts';
+import type { Logger } from '../log/createLogger.ts';
 import { kinesisPortFrom } from '../produce/KinesisPort.ts';
-import { buildShardMap, hashKeyOf, shardIndexFor, type ShardMap } from '../produce/shardMap.ts';
+import { buildShardMap, hashKeyOf, shardIndexFor, type ShardDescription, type ShardMap } from '../produce/shardMap.ts';
 import { TokenBucket } from '../produce/TokenBucket.ts';
+import { admitCall } from './admitCall.ts';
+import { CONTROL_PLANE_QUOTAS, quotaKey } from './controlPlaneQuotas.ts';
+import { shardExpired, withoutExpired } from './expiredShards.ts';
+import { planOnDemandReshard, type OnDemandPolicy } from './planOnDemandReshard.ts';
+import { iteratorExpired, unwrapIterator, wrapIterator } from './proxyIterator.ts';
+import { ShardCallCounts, type ShardSecond } from './ShardCallCounts.ts';
+import { admitRead, AWS_READ_LIMITS, chargeRead, fullReadBudget, type ReadLimits, type ShardReadBudget } from './shardReadBudget.ts';
 
 export interface ProxyFaults {
   /** Fraction of PutRecords records answered with InternalFailure. */
@@ -15,6 +24,27 @@ export interface ProxyFaults {
   dropConnectionFraction?: number;
 }
 
+export interface OnDemandOptions extends Partial<OnDemandPolicy> {
+  /** How often the stream looks at its shards' write rates and reshards one step. */
+  intervalMs: number;
+}
+
+/** What the faithful mode adds to the write limits: everything else AWS documents that the emulator hides. */
+export interface FaithfulOptions {
+  /** Per-shard GetRecords limits shared by all callers (AWS: 5 calls/s, 2 MiB/s). */
+  readLimits?: ReadLimits;
+  /** GetShardIterator calls per second per shard (AWS: 5). */
+  shardIteratorsPerSec?: number;
+  /** Iterators expire this long after they were issued (AWS: 5 minutes; at most that, kinesalite expires its own then). */
+  iteratorTtlMs?: number;
+  /** Closed shards expire this long after they closed; default the stream's retention period. */
+  shardRetentionMs?: number;
+  /** Resharding on its own, as an on-demand stream does; off when omitted. */
+  onDemand?: OnDemandOptions;
+  /** How often the proxy looks at the known streams' shards to see which closed (ms). */
+  shardPollMs?: number;
+}
+
 export interface LimitProxyOptions {
   /** The Kinesis endpoint behind the proxy (kinesalite). */
   upstream: string;
@@ -23,12 +53,16 @@ export interface LimitProxyOptions {
   enforceLimits?: boolean;
   shardBytesPerSec?: number;
   shardRecordsPerSec?: number;
+  /** The faithful mode: read limits, iterator and shard expiry, control-plane quotas, optional on-demand resharding. */
+  faithful?: FaithfulOptions;
   faults?: ProxyFaults;
   random?: () => number;
   now?: () => number;
+  log?: Logger;
 }
 
 export interface LimitProxyStats {
+  /** PutRecords calls. */
   calls: number;
   recordsIn: number;
   recordsWritten: number;
@@ -36,11 +70,31 @@ export interface LimitProxyStats {
   failedRecords: number;
   errors500: number;
   droppedConnections: number;
+  getRecords: number;
+  /** GetRecords answered ProvisionedThroughputExceededException: over 5 calls/s, or the byte budget spent. */
+  getRecordsThrottledCalls: number;
+  getRecordsThrottledBytes: number;
+  bytesRead: number;
+  /** GetRecords answers cut to 10 MiB. */
+  truncatedReads: number;
+  getShardIterator: number;
+  getShardIteratorThrottled: number;
+  expiredIterators: number;
+  /** Calls on a shard that expired (ResourceNotFoundException). */
+  expiredShardCalls: number;
+  /** Control-plane calls answered LimitExceededException. */
+  controlPlaneLimited: number;
+  onDemandSplits: number;
+  onDemandMerges: number;
 }
 
 export interface LimitProxy {
   endpoint: string;
   stats: LimitProxyStats;
+  /** GetRecords calls per shard per second of the proxy's clock (last 10 minutes). */
+  readCalls(): ShardSecond[];
+  /** The most GetRecords calls admitted on one shard in one second. */
+  maxReadCallsPerShardSecond(): number;
   setFaults(faults: ProxyFaults): void;
   close(): Promise<void>;
 }
@@ -51,15 +105,34 @@ interface InRecord {
   ExplicitHashKey?: string;
 }
 
+interface OutRecord {
+  Data: string;
+  PartitionKey: string;
+  SequenceNumber: string;
+  ApproximateArrivalTimestamp?: number;
+}
+
 type ResultRecord = { SequenceNumber: string; ShardId: string } | { ErrorCode: string; ErrorMessage: string };
+type Upstream = { status: number; headers: Record<string, string>; body: Buffer };
 
 const AWS_ACCOUNT = '000000000000';
+const JSON_TYPE = { 'content-type': 'application/x-amz-json-1.1' };
+const MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024;
+const DEFAULT_RETENTION_MS = 24 * 3600_000;
+export const STATS_PATH = '/_centos/stats';
+
+const streamOf = (body: { StreamName?: string; StreamARN?: string }): string | undefined => body.StreamName ?? body.StreamARN?.split(':stream/')[1];
+const recordBytes = (r: { Data: string; PartitionKey: string }) => Buffer.byteLength(r.Data, 'base64') + Buffer.byteLength(r.PartitionKey);
 
 /**
- * A loopback proxy in front of kinesalite that does what the emulator does not: enforces the
- * AWS per-shard write limits (1 MB/s and 1000 records/s, one second of burst) on PutRecords,
- * answering over-limit records with the per-record ProvisionedThroughputExceededException AWS
- * returns, and injects faults. Every other call passes through unchanged.
+ * A loopback proxy in front of kinesalite that does what the emulator does not. Always: the AWS
+ * per-shard write limits on PutRecords (1 MB/s and 1000 records/s, one second of burst; over-limit
+ * records get the per-record ProvisionedThroughputExceededException) and fault injection. In the
+ * faithful mode also: the per-shard read limits shared by all callers, GetShardIterator's 5 calls/s
+ * per shard, control-plane quotas, iterators that expire, closed shards that expire after the
+ * retention, GetRecords answers of at most 10 MiB with MillisBehindLatest, and optional on-demand
+ * resharding. Every other call passes through unchanged. The decisions are pure functions
+ * (shardReadBudget, admitCall, proxyIterator, expiredShards, planOnDemandReshard); this file is the IO.
  */
 export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy> {
   const random = o.random ?? Math.random;
@@ -67,23 +140,85 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
   const enforce = o.enforceLimits ?? true;
   const bytesPerSec = o.shardBytesPerSec ?? 1_000_000;
   const recordsPerSec = o.shardRecordsPerSec ?? 1000;
+  const faithful = o.faithful;
+  const readLimits = faithful?.readLimits ?? AWS_READ_LIMITS;
+  const iteratorTtlMs = Math.min(faithful?.iteratorTtlMs ?? 300_000, 300_000);
   let faults: ProxyFaults = { ...o.faults };
-  const stats: LimitProxyStats = { calls: 0, recordsIn: 0, recordsWritten: 0, throttledRecords: 0, failedRecords: 0, errors500: 0, droppedConnections: 0 };
+  const stats: LimitProxyStats = {
+    calls: 0,
+    recordsIn: 0,
+    recordsWritten: 0,
+    throttledRecords: 0,
+    failedRecords: 0,
+    errors500: 0,
+    droppedConnections: 0,
+    getRecords: 0,
+    getRecordsThrottledCalls: 0,
+    getRecordsThrottledBytes: 0,
+    bytesRead: 0,
+    truncatedReads: 0,
+    getShardIterator: 0,
+    getShardIteratorThrottled: 0,
+    expiredIterators: 0,
+    expiredShardCalls: 0,
+    controlPlaneLimited: 0,
+    onDemandSplits: 0,
+    onDemandMerges: 0,
+  };
+  const readCalls = new ShardCallCounts();
   const upstream = new URL(o.upstream);
   const client = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: o.upstream } }), { maxAttempts: 1 });
   const kinesis = kinesisPortFrom(client);
   const maps = new Map<string, { map: ShardMap; at: number }>();
-  const buckets = new Map<string, { bytes: TokenBucket; records: TokenBucket }>();
+  const writeBuckets = new Map<string, { bytes: TokenBucket; records: TokenBucket }>();
+  /** stream/shard → bytes written since the last on-demand look */
+  const written = new Map<string, number>();
+  const readBudgets = new Map<string, ShardReadBudget>();
+  const callWindows = new Map<string, number[]>();
+  /** stream/shard → when the proxy first saw it closed */
+  const closedAt = new Map<string, number>();
+  const retention = new Map<string, number>();
+  const streams = new Set<string>();
+  const listTokens = new Map<string, string>();
 
+  // A cache of the emulator's own answer, so real time (the injected clock may stand still in tests).
   const shardMap = async (stream: string): Promise<ShardMap> => {
     const cached = maps.get(stream);
-    if (cached && now() - cached.at < 1000) return cached.map;
+    if (cached && Date.now() - cached.at < 1000) return cached.map;
     const map = buildShardMap(await kinesis.listShards(stream));
-    maps.set(stream, { map, at: now() });
+    maps.set(stream, { map, at: Date.now() });
     return map;
   };
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> =>
+  const retentionMs = (stream: string) => faithful?.shardRetentionMs ?? retention.get(stream) ?? DEFAULT_RETENTION_MS;
+  const expired = (stream: string, shardId: string) => shardExpired(closedAt.get(`${stream}/${shardId}`), now(), retentionMs(stream));
+  const observe = (stream: string, shards: readonly ShardDescription[]) => {
+    for (const s of shards) if (s.SequenceNumberRange?.EndingSequenceNumber && !closedAt.has(`${stream}/${s.ShardId}`)) closedAt.set(`${stream}/${s.ShardId}`, now());
+  };
+  const forget = (stream: string) => {
+    streams.delete(stream);
+    maps.delete(stream);
+    retention.delete(stream);
+    for (const m of [closedAt, readBudgets, written, callWindows, writeBuckets] as Map<string, unknown>[]) for (const k of m.keys()) if (k.startsWith(`${stream}/`)) m.delete(k);
+  };
+  const know = async (stream: string) => {
+    if (streams.has(stream)) return;
+    streams.add(stream);
+    await pollStream(stream);
+  };
+  const pollStream = async (stream: string) => {
+    try {
+      observe(stream, await kinesis.listShards(stream));
+      if (!faithful?.shardRetentionMs && !retention.has(stream)) {
+        const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+        retention.set(stream, (d.StreamDescriptionSummary?.RetentionPeriodHours ?? 24) * 3600_000);
+      }
+    } catch (err) {
+      if ((err as Error).name === 'ResourceNotFoundException') forget(stream);
+    }
+  };
+
+  const forward = (req: IncomingMessage, body: Buffer): Promise<Upstream> =>
     new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: upstream.host, 'content-length': String(body.length) };
       const up = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (res) => {
@@ -104,15 +239,30 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
     res.end(body);
   };
+  const awsError = (res: ServerResponse, type: string, message: string) => reply(res, 400, { ...JSON_TYPE, 'x-amzn-errortype': type }, JSON.stringify({ __type: type, message }));
+  const throttled = (res: ServerResponse, stream: string, shardId: string) =>
+    awsError(res, 'ProvisionedThroughputExceededException', `Rate exceeded for shard ${shardId} in stream ${stream} under account ${AWS_ACCOUNT}.`);
+  const noShard = (res: ServerResponse, stream: string, shardId: string) => {
+    stats.expiredShardCalls++;
+    awsError(res, 'ResourceNotFoundException', `Shard ${shardId} in stream ${stream} under account ${AWS_ACCOUNT} does not exist`);
+  };
+  const passJson = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, edit: (out: Record<string, unknown>) => Promise<void> | void) => {
+    const up = await forward(req, raw);
+    if (up.status !== 200) return reply(res, up.status, up.headers, up.body);
+    const out = JSON.parse(up.body.toString('utf8')) as Record<string, unknown>;
+    await edit(out);
+    reply(res, 200, up.headers, JSON.stringify(out));
+  };
 
   const putRecords = async (req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> => {
     stats.calls++;
     if (random() < (faults.error500Fraction ?? 0)) {
       stats.errors500++;
-      reply(res, 500, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'InternalFailure' }, JSON.stringify({ __type: 'InternalFailure', message: 'injected by the limit proxy' }));
+      reply(res, 500, { ...JSON_TYPE, 'x-amzn-errortype': 'InternalFailure' }, JSON.stringify({ __type: 'InternalFailure', message: 'injected by the limit proxy' }));
       return;
     }
     const body = JSON.parse(raw.toString('utf8')) as { StreamName: string; Records: InRecord[] };
+    if (faithful) await know(body.StreamName);
     const map = await shardMap(body.StreamName);
     const t = now();
     const results: Array<ResultRecord | undefined> = new Array(body.Records.length);
@@ -122,10 +272,10 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
       stats.recordsIn++;
       const hash = r.ExplicitHashKey !== undefined ? BigInt(r.ExplicitHashKey) : hashKeyOf(r.PartitionKey);
       const shard = map.shards[shardIndexFor(map, hash)];
+      const size = recordBytes(r);
       if (enforce && shard) {
-        let b = buckets.get(shard.shardId);
-        if (!b) buckets.set(shard.shardId, (b = { bytes: new TokenBucket(bytesPerSec, bytesPerSec, t), records: new TokenBucket(recordsPerSec, recordsPerSec, t) }));
-        const size = Math.floor((r.Data.length * 3) / 4) - (r.Data.endsWith('==') ? 2 : r.Data.endsWith('=') ? 1 : 0) + Buffer.byteLength(r.PartitionKey);
+        let b = writeBuckets.get(`${body.StreamName}/${shard.shardId}`);
+        if (!b) writeBuckets.set(`${body.StreamName}/${shard.shardId}`, (b = { bytes: new TokenBucket(bytesPerSec, bytesPerSec, t), records: new TokenBucket(recordsPerSec, recordsPerSec, t) }));
         if (b.bytes.available(t) < size || b.records.available(t) < 1) {
           stats.throttledRecords++;
           results[i] = {
@@ -142,6 +292,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
         results[i] = { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service failure (injected by the limit proxy).' };
         return;
       }
+      if (shard) written.set(`${body.StreamName}/${shard.shardId}`, (written.get(`${body.StreamName}/${shard.shardId}`) ?? 0) + size);
       pass.push(r);
       passIndex.push(i);
     });
@@ -151,8 +302,8 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
         reply(res, up.status, up.headers, up.body);
         return;
       }
-      const written = (JSON.parse(up.body.toString('utf8')) as { Records: ResultRecord[] }).Records;
-      written.forEach((w, j) => {
+      const out = (JSON.parse(up.body.toString('utf8')) as { Records: ResultRecord[] }).Records;
+      out.forEach((w, j) => {
         results[passIndex[j]!] = w;
         if ('SequenceNumber' in w) stats.recordsWritten++;
       });
@@ -163,21 +314,216 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
       return;
     }
     const failed = results.filter((r) => r && 'ErrorCode' in r).length;
-    reply(res, 200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ FailedRecordCount: failed, Records: results }));
+    reply(res, 200, JSON_TYPE, JSON.stringify({ FailedRecordCount: failed, Records: results }));
   };
+
+  const getShardIterator = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, body: { ShardId?: string }, stream: string): Promise<void> => {
+    const shardId = body.ShardId ?? '';
+    stats.getShardIterator++;
+    if (expired(stream, shardId)) return noShard(res, stream, shardId);
+    const w = admitCall(callWindows.get(`${stream}/${shardId}`) ?? [], faithful!.shardIteratorsPerSec ?? 5, now());
+    callWindows.set(`${stream}/${shardId}`, w.recent);
+    if (!w.admitted) {
+      stats.getShardIteratorThrottled++;
+      return throttled(res, stream, shardId);
+    }
+    await passJson(req, res, raw, (out) => {
+      if (typeof out.ShardIterator === 'string') out.ShardIterator = wrapIterator({ issuedAt: now(), stream, shardId, upstream: out.ShardIterator });
+    });
+  };
+
+  const getRecords = async (req: IncomingMessage, res: ServerResponse, body: { ShardIterator?: string; Limit?: number }): Promise<void> => {
+    stats.getRecords++;
+    const it = unwrapIterator(body.ShardIterator ?? '');
+    if (!it) return awsError(res, 'InvalidArgumentException', 'Invalid ShardIterator.');
+    const key = `${it.stream}/${it.shardId}`;
+    if (iteratorExpired(it.issuedAt, now(), iteratorTtlMs)) {
+      stats.expiredIterators++;
+      return awsError(res, 'ExpiredIteratorException', `Iterator expired. It was issued at ${new Date(it.issuedAt).toISOString()}, more than ${iteratorTtlMs} ms before ${new Date(now()).toISOString()}.`);
+    }
+    if (expired(it.stream, it.shardId)) return noShard(res, it.stream, it.shardId);
+    const v = admitRead(readBudgets.get(key) ?? fullReadBudget(readLimits, now()), readLimits, now());
+    readBudgets.set(key, v.budget);
+    readCalls.record(key, now(), v.admitted);
+    if (!v.admitted) {
+      if (v.reason === 'calls') stats.getRecordsThrottledCalls++;
+      else stats.getRecordsThrottledBytes++;
+      return throttled(res, it.stream, it.shardId);
+    }
+    const up = await forward(req, Buffer.from(JSON.stringify({ ...body, ShardIterator: it.upstream })));
+    if (up.status !== 200) return reply(res, up.status, up.headers, up.body);
+    const out = JSON.parse(up.body.toString('utf8')) as { Records: OutRecord[]; NextShardIterator?: string; MillisBehindLatest?: number };
+    let bytes = 0;
+    let keep = out.Records.length;
+    for (let i = 0; i < out.Records.length; i++) {
+      const b = recordBytes(out.Records[i]!);
+      if (i > 0 && bytes + b > MAX_GET_RECORDS_BYTES) {
+        keep = i;
+        break;
+      }
+      bytes += b;
+    }
+    const cut = keep < out.Records.length;
+    if (cut) {
+      stats.truncatedReads++;
+      out.Records = out.Records.slice(0, keep);
+      const next = await client.send(
+        new GetShardIteratorCommand({ StreamName: it.stream, ShardId: it.shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: out.Records.at(-1)!.SequenceNumber }),
+      );
+      out.NextShardIterator = next.ShardIterator;
+    }
+    // kinesalite answers 0 except at a shard's end; AWS says how far the answer's last record is behind the tip.
+    const last = out.Records.at(-1);
+    if (last?.ApproximateArrivalTimestamp !== undefined && (cut || out.Records.length >= (body.Limit ?? 10_000))) out.MillisBehindLatest = Math.max(1, Math.round(now() - last.ApproximateArrivalTimestamp * 1000));
+    stats.bytesRead += bytes;
+    readBudgets.set(key, chargeRead(readBudgets.get(key) ?? fullReadBudget(readLimits, now()), bytes, readLimits, now()));
+    if (out.NextShardIterator) out.NextShardIterator = wrapIterator({ issuedAt: now(), stream: it.stream, shardId: it.shardId, upstream: out.NextShardIterator });
+    reply(res, 200, up.headers, JSON.stringify(out));
+  };
+
+  const listShards = (req: IncomingMessage, res: ServerResponse, raw: Buffer, body: { NextToken?: string }, stream: string | undefined) =>
+    passJson(req, res, raw, (out) => {
+      const name = stream ?? listTokens.get(body.NextToken ?? '');
+      if (!name) return;
+      const shards = (out.Shards ?? []) as ShardDescription[];
+      observe(name, shards);
+      out.Shards = withoutExpired(shards, (id) => closedAt.get(`${name}/${id}`), now(), retentionMs(name));
+      if (typeof out.NextToken === 'string') {
+        if (listTokens.size > 1000) listTokens.clear();
+        listTokens.set(out.NextToken, name);
+      }
+    });
+
+  const describeStream = (req: IncomingMessage, res: ServerResponse, raw: Buffer, stream: string) =>
+    passJson(req, res, raw, (out) => {
+      const d = out.StreamDescription as { Shards?: ShardDescription[] } | undefined;
+      if (!d?.Shards) return;
+      observe(stream, d.Shards);
+      d.Shards = withoutExpired(d.Shards, (id) => closedAt.get(`${stream}/${id}`), now(), retentionMs(stream));
+    });
+
+  const faithfulCall = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, op: string): Promise<void> => {
+    const body = (raw.length ? JSON.parse(raw.toString('utf8')) : {}) as Record<string, unknown>;
+    const stream = streamOf(body as { StreamName?: string; StreamARN?: string });
+    const qk = quotaKey(op, stream);
+    if (qk) {
+      const w = admitCall(callWindows.get(qk) ?? [], CONTROL_PLANE_QUOTAS[op]!.perSec, now());
+      callWindows.set(qk, w.recent);
+      if (!w.admitted) {
+        stats.controlPlaneLimited++;
+        return awsError(res, 'LimitExceededException', `Rate exceeded for ${op}${CONTROL_PLANE_QUOTAS[op]!.scope === 'stream' ? ` on stream ${stream}` : ''} under account ${AWS_ACCOUNT}.`);
+      }
+    }
+    if (stream && op !== 'CreateStream' && op !== 'DeleteStream') await know(stream);
+    switch (op) {
+      case 'GetShardIterator':
+        return getShardIterator(req, res, raw, body as { ShardId?: string }, stream ?? '');
+      case 'GetRecords':
+        return getRecords(req, res, body as { ShardIterator?: string; Limit?: number });
+      case 'ListShards':
+        return listShards(req, res, raw, body as { NextToken?: string }, stream);
+      case 'DescribeStream':
+        return describeStream(req, res, raw, stream ?? '');
+      case 'DeleteStream':
+      case 'CreateStream': {
+        const up = await forward(req, raw);
+        if (stream) forget(stream);
+        return reply(res, up.status, up.headers, up.body);
+      }
+      case 'IncreaseStreamRetentionPeriod':
+      case 'DecreaseStreamRetentionPeriod': {
+        const up = await forward(req, raw);
+        if (stream) retention.delete(stream);
+        return reply(res, up.status, up.headers, up.body);
+      }
+      default: {
+        const up = await forward(req, raw);
+        return reply(res, up.status, up.headers, up.body);
+      }
+    }
+  };
+
+  const onDemandStep = async (od: OnDemandOptions, elapsedMs: number) => {
+    const policy: OnDemandPolicy = { splitAboveBytesPerSec: 500_000, mergeBelowBytesPerSec: 50_000, minShards: 1, maxShards: 16, ...od };
+    for (const stream of streams) {
+      const open = (await kinesis.listShards(stream)).filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber);
+      const loads = open.map((s) => ({
+        shardId: s.ShardId!,
+        startingHashKey: BigInt(s.HashKeyRange!.StartingHashKey!),
+        endingHashKey: BigInt(s.HashKeyRange!.EndingHashKey!),
+        bytesPerSec: ((written.get(`${stream}/${s.ShardId}`) ?? 0) * 1000) / Math.max(1, elapsedMs),
+      }));
+      for (const k of [...written.keys()]) if (k.startsWith(`${stream}/`)) written.delete(k);
+      const action = planOnDemandReshard(loads, policy);
+      if (!action) continue;
+      try {
+        if (action.kind === 'split') {
+          await client.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: action.shardId, NewStartingHashKey: action.newStartingHashKey }));
+          stats.onDemandSplits++;
+        } else {
+          await client.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: action.shardId, AdjacentShardToMerge: action.adjacentShardId }));
+          stats.onDemandMerges++;
+        }
+        o.log?.info({ stream, ...action }, `on-demand ${action.kind}`);
+      } catch (err) {
+        // The stream is UPDATING (another reshard) or was deleted: try again next interval.
+        o.log?.debug({ stream, err: (err as Error).message }, 'on-demand reshard skipped');
+      }
+    }
+  };
+
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<void>>();
+  /** Runs `job` every `ms`, skipping a turn while the previous run is still going. */
+  const every = (ms: number, job: () => Promise<void>) => {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const p = job()
+        .catch((err: Error) => o.log?.debug({ err: err.message }, 'faithful proxy background job failed'))
+        .finally(() => {
+          busy = false;
+          running.delete(p);
+        });
+      running.add(p);
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+  if (faithful) {
+    every(faithful.shardPollMs ?? 1000, async () => {
+      for (const s of [...streams]) await pollStream(s);
+    });
+    const od = faithful.onDemand;
+    if (od) {
+      let last = Date.now();
+      every(od.intervalMs, async () => {
+        const t = Date.now();
+        await onDemandStep(od, t - last);
+        last = t;
+      });
+    }
+  }
+
+  const statsBody = () => JSON.stringify({ ...stats, maxReadCallsPerShardSecond: readCalls.maxAdmittedPerSecond(), readCalls: readCalls.list() });
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const handle = target.endsWith('.PutRecords')
-        ? putRecords(req, res, raw)
-        : forward(req, raw).then((up) => reply(res, up.status, up.headers, up.body));
+      if (req.method === 'GET' && req.url === STATS_PATH) return reply(res, 200, { 'content-type': 'application/json' }, statsBody());
+      const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const handle =
+        op === 'PutRecords'
+          ? putRecords(req, res, raw)
+          : faithful
+            ? faithfulCall(req, res, raw, op)
+            : forward(req, raw).then((up) => reply(res, up.status, up.headers, up.body));
       handle.catch((err: unknown) => {
         if (res.headersSent || req.socket.destroyed) return;
-        reply(res, 500, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ __type: 'InternalFailure', message: `limit proxy: ${(err as Error).message}` }));
+        reply(res, 500, JSON_TYPE, JSON.stringify({ __type: 'InternalFailure', message: `limit proxy: ${(err as Error).message}` }));
       });
     });
   });
@@ -191,10 +537,14 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     stats,
+    readCalls: () => readCalls.list(),
+    maxReadCallsPerShardSecond: () => readCalls.maxAdmittedPerSecond(),
     setFaults(f) {
       faults = { ...f };
     },
     async close() {
+      for (const t of timers) clearInterval(t);
+      await Promise.all(running);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       client.destroy();

@@ -58,19 +58,21 @@ export function runScheduler(o: SchedulerOptions): SchedulerHandle {
   let renewedAt = 0;
 
   async function lead(): Promise<void> {
+    // Local time only measures how fresh our own renewal is; expiry is judged by the database's clock.
     const t = now();
     if (epoch !== undefined) {
-      if (await leases.renew(SCHEDULER_APP, LEADER, id, epoch, t, o.leaseDurationMs, null)) renewedAt = t;
+      if (await leases.renew(SCHEDULER_APP, LEADER, id, epoch, o.leaseDurationMs, null)) renewedAt = t;
       else {
         log.warn({ epoch }, 'lost scheduler leadership; standing by');
         epoch = undefined;
       }
       return;
     }
-    await leases.addShards(SCHEDULER_APP, [{ shardId: LEADER, parentIds: [], hashStart: '', hashEnd: '' }], t);
+    await leases.addShards(SCHEDULER_APP, [{ shardId: LEADER, parentIds: [], hashStart: '', hashEnd: '' }]);
     const lease = await leases.getLease(SCHEDULER_APP, LEADER);
-    if (!lease || (lease.owner !== null && lease.expiresAt > t && lease.owner !== id)) return;
-    const got = await leases.claim(SCHEDULER_APP, LEADER, id, lease.epoch, t, o.leaseDurationMs);
+    if (!lease) return;
+    // The claim itself refuses a lease that has not expired by the database's clock.
+    const got = await leases.claim(SCHEDULER_APP, LEADER, id, lease.epoch, o.leaseDurationMs);
     if (got !== undefined) {
       epoch = got;
       renewedAt = t;
@@ -89,7 +91,7 @@ export function runScheduler(o: SchedulerOptions): SchedulerHandle {
       const e = epoch;
       const started = performance.now();
       try {
-        await job.run({ store: o.store, now: t, log: log.child({ job: job.name }), fenced: (work) => leases.withLease(SCHEDULER_APP, LEADER, id, e, now(), work) });
+        await job.run({ store: o.store, now: t, log: log.child({ job: job.name }), fenced: (work) => leases.withLease(SCHEDULER_APP, LEADER, id, e, work) });
         runs[job.name] = (runs[job.name] ?? 0) + 1;
         o.onJobRun?.(job.name, (performance.now() - started) / 1000, true);
       } catch (err) {
@@ -114,7 +116,7 @@ export function runScheduler(o: SchedulerOptions): SchedulerHandle {
       }
       await delay(o.tickMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
-    if (epoch !== undefined) await leases.release(SCHEDULER_APP, LEADER, id, epoch, now()).catch(() => undefined);
+    if (epoch !== undefined) await leases.release(SCHEDULER_APP, LEADER, id, epoch).catch(() => undefined);
     epoch = undefined;
   })();
 

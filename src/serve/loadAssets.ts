@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { getAsset, isSea } from 'node:sea';
+import path from 'node:path';
+import { packageRoot } from '../packageRoot.ts';
 
 export interface Asset {
   body: Buffer;
@@ -17,12 +19,14 @@ interface AssetSource {
   type: string;
 }
 
+const publicFile = (name: string) => path.join(packageRoot(), 'src', 'serve', 'public', name);
+
 /** Served path → where the file comes from: the page's own files, and the chart library. */
 const sources: AssetSource[] = [
-  { route: '/', seaKey: 'web/index.html', file: () => new URL('./public/index.html', import.meta.url).pathname, type: 'text/html; charset=utf-8' },
-  { route: '/assets/app.js', seaKey: 'web/app.js', file: () => new URL('./public/app.js', import.meta.url).pathname, type: 'text/javascript; charset=utf-8' },
-  { route: '/assets/style.css', seaKey: 'web/style.css', file: () => new URL('./public/style.css', import.meta.url).pathname, type: 'text/css; charset=utf-8' },
-  { route: '/assets/favicon.svg', seaKey: 'web/favicon.svg', file: () => new URL('./public/favicon.svg', import.meta.url).pathname, type: 'image/svg+xml' },
+  { route: '/', seaKey: 'web/index.html', file: () => publicFile('index.html'), type: 'text/html; charset=utf-8' },
+  { route: '/assets/app.js', seaKey: 'web/app.js', file: () => publicFile('app.js'), type: 'text/javascript; charset=utf-8' },
+  { route: '/assets/style.css', seaKey: 'web/style.css', file: () => publicFile('style.css'), type: 'text/css; charset=utf-8' },
+  { route: '/assets/favicon.svg', seaKey: 'web/favicon.svg', file: () => publicFile('favicon.svg'), type: 'image/svg+xml' },
   {
     route: '/assets/uPlot.iife.min.js',
     seaKey: 'web/uPlot.iife.min.js',

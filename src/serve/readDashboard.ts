@@ -11,6 +11,6 @@ export async function readDashboard(store: Store, now: number, leaseDurationMs: 
   const { rollups, computedAt } = await readRollups(store);
   const counters: Record<string, number> = {};
   for (const r of await store.query<{ name: string; value: number | string }>('SELECT name, SUM(value) AS value FROM counters GROUP BY name')) counters[r.name] = Number(r.value);
-  const pipeline = await readStatus(store, now, leaseDurationMs);
+  const pipeline = await readStatus(store, leaseDurationMs);
   return buildSnapshot({ now, rollups, computedAt, counters, pipeline });
 }

@@ -5,13 +5,15 @@ import { ServiceError } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { migrate, type MigrateResult } from '../store/migrate.ts';
 import { openMysqlStore, parseMysqlUrl } from '../store/mysqlStore.ts';
-import { openStore } from '../store/openStore.ts';
+import { openConfiguredStore } from '../store/openStore.ts';
 import { StoreError } from '../store/StoreError.ts';
 import { retry, type RetryOptions } from '../util/retry.ts';
 import { ensureBucket } from './ensureBucket.ts';
 import { ensureStream, type EnsureStreamResult } from './ensureStream.ts';
 
 export interface SetupResult {
+  /** Where setup acted: the region the SDK resolved and the account that owns the stream. */
+  target?: { region: string; account?: string };
   stream: EnsureStreamResult & { name: string };
   bucket: { name: string; created: boolean };
   db: MigrateResult & { url: string; databaseCreated?: boolean };
@@ -54,6 +56,7 @@ export async function runSetup(settings: Settings, deps: SetupDeps): Promise<Set
         ensureStream(kinesis, { name: config.stream.name, shards: config.stream.shards, retentionHours: config.stream.retentionHours }),
       );
       result.stream = { name: config.stream.name, ...s };
+      result.target = { region: await kinesis.config.region(), ...(s.arn ? { account: s.arn.split(':')[4] } : {}) };
     } finally {
       kinesis.destroy();
     }
@@ -63,7 +66,8 @@ export async function runSetup(settings: Settings, deps: SetupDeps): Promise<Set
     const s3 = createS3Client(config);
     try {
       const local = isLocalEndpoint(config.aws.s3Endpoint);
-      const constraint = !local && config.region !== 'us-east-1' ? config.region : undefined;
+      const region = await s3.config.region();
+      const constraint = !local && region !== 'us-east-1' ? region : undefined;
       const b = await against('S3', s3Endpoint(config), deps, isTransientAwsError, () => ensureBucket(s3, config.s3.bucket, constraint));
       result.bucket = { name: config.s3.bucket, ...b };
     } finally {
@@ -88,7 +92,7 @@ export async function runSetup(settings: Settings, deps: SetupDeps): Promise<Set
         await server.close();
       }
     }
-    const store = openStore(url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+    const store = openConfiguredStore({ config, secrets }, 'long');
     try {
       const m = await against(service, store.description, deps, storeTransient, () => migrate(store));
       result.db = { url: store.description, ...m, ...(databaseCreated !== undefined ? { databaseCreated } : {}) };

@@ -12,10 +12,15 @@ export interface SqlExecutor {
   execute(sql: string, params?: readonly unknown[]): Promise<ExecuteResult>;
 }
 
+export interface TransactionOptions {
+  /** Abandons the transaction when aborted: its pending statement fails and its connection is destroyed. */
+  signal?: AbortSignal;
+}
+
 /** The database port: MySQL (production) or SQLite (embedded), chosen by `db.url`. */
 export interface Store extends SqlExecutor {
   /** Runs `fn` in one transaction: commits if it resolves, rolls back if it throws. */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** The URL with any password removed, for messages. */
   readonly description: string;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import { migrations as allMigrations, type Migration } from './migrations.ts';
+import { migrations as allMigrations, type Migration, type MigrationStep } from './migrations.ts';
 import type { SqlExecutor, Store } from './Store.ts';
 
 export interface MigrateResult {
@@ -8,12 +8,26 @@ export interface MigrateResult {
 
 const LOCK = 'centos_migrations';
 
+/** Runs one step; an index the catalogue already lists (a setup that died after creating it) is left alone. */
+async function applyStep(tx: SqlExecutor, step: MigrationStep): Promise<void> {
+  if (typeof step === 'string') {
+    await tx.execute(step);
+    return;
+  }
+  if (tx.dialect === 'sqlite') {
+    await tx.execute(`CREATE INDEX IF NOT EXISTS ${step.index} ON ${step.table} (${step.columns})`);
+    return;
+  }
+  const [found] = await tx.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?', [step.table, step.index]);
+  if (Number(found?.n) === 0) await tx.execute(`CREATE INDEX ${step.index} ON ${step.table} (${step.columns})`);
+}
+
 async function applyPending(tx: SqlExecutor, migrations: Migration[]): Promise<MigrateResult> {
   const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
   const applied: number[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;
-    for (const sql of m.up[tx.dialect]) await tx.execute(sql);
+    for (const step of m.up[tx.dialect]) await applyStep(tx, step);
     await tx.execute('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
     applied.push(m.version);
   }

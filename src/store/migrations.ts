@@ -1,10 +1,23 @@
 import type { Dialect } from './Store.ts';
 
+/** An index, created only if the catalogue does not list it yet (MySQL has no CREATE INDEX IF NOT EXISTS). */
+export interface IndexStep {
+  index: string;
+  table: string;
+  columns: string;
+}
+
+/** A statement that is safe to re-run as it is (CREATE TABLE IF NOT EXISTS …), or an index. */
+export type MigrationStep = string | IndexStep;
+
 export interface Migration {
   version: number;
   name: string;
-  /** Statements per dialect; each must be safe to re-run (MySQL commits DDL one statement at a time). */
-  up: Record<Dialect, string[]>;
+  /**
+   * Steps per dialect; each is safe to re-run, because MySQL commits DDL one statement at a time
+   * and a `setup` that dies between two leaves the first applied but the migration unrecorded.
+   */
+  up: Record<Dialect, MigrationStep[]>;
 }
 
 /** Column types that differ between the dialects. */
@@ -13,7 +26,7 @@ export const sqlTypes = {
   sqlite: { text: 'TEXT', key: 'TEXT', bigint: 'INTEGER', ts: 'INTEGER' },
 } as const;
 
-const both = (build: (t: (typeof sqlTypes)[Dialect], d: Dialect) => string[]): Record<Dialect, string[]> => ({
+const both = (build: (t: (typeof sqlTypes)[Dialect], d: Dialect) => MigrationStep[]): Record<Dialect, MigrationStep[]> => ({
   mysql: build(sqlTypes.mysql, 'mysql'),
   sqlite: build(sqlTypes.sqlite, 'sqlite'),
 });
@@ -67,7 +80,7 @@ export const migrations: Migration[] = [
     up: both((t, d) => {
       const engine = d === 'mysql' ? ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin' : '';
       const auto = d === 'mysql' ? 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
-      const index = (name: string, table: string, cols: string) => (d === 'mysql' ? `CREATE INDEX ${name} ON ${table} (${cols})` : `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${cols})`);
+      const index = (name: string, table: string, columns: string): IndexStep => ({ index: name, table, columns });
       return [
         // id is the order events were applied in; event_id is the de-duplication key.
         `CREATE TABLE IF NOT EXISTS events (

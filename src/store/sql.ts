@@ -5,6 +5,14 @@ export function insertIgnore(dialect: Dialect): string {
   return dialect === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
 }
 
+/**
+ * The database's own clock in epoch milliseconds, as an SQL expression. Lease expiry is written
+ * and compared with this, so workers' wall clocks never meet (UTC, so no time-zone or DST shift).
+ */
+export function dbNowMs(dialect: Dialect): string {
+  return dialect === 'mysql' ? "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)" : "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+}
+
 /** `(?, ?, ?), (?, ?, ?)` for a multi-row insert. */
 export function valuesList(rows: number, columns: number): string {
   const one = `(${new Array(columns).fill('?').join(', ')})`;

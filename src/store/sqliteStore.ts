@@ -80,6 +80,7 @@ export function openSqliteStore(file: string, options: { busyTimeoutMs?: number;
     description,
     query: (sql, params) => locked(() => exec.query(sql, params)),
     execute: (sql, params) => locked(() => exec.execute(sql, params)),
+    // One in-process connection: nothing to abandon, and a statement cannot hang on a network.
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       return locked(async () => {
         await exec.execute('BEGIN IMMEDIATE');

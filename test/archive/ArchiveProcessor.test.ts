@@ -115,7 +115,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       await waitFor('zombie uploaded its first object', () => uploaded.length === 1);
       const leases = new LeaseStore(e.store);
       const [lease] = await leases.listLeases(ARCHIVE_APP);
-      const newEpoch = await leases.claim(ARCHIVE_APP, lease!.shardId, 'usurper', lease!.epoch, Date.now(), 60_000, zombie.workerId);
+      const newEpoch = await leases.claim(ARCHIVE_APP, lease!.shardId, 'usurper', lease!.epoch, 60_000, zombie.workerId);
       assert.equal(newEpoch, lease!.epoch + 1);
       release();
       await waitFor('zombie drops the shard', () => zombie.shards().length === 0);
@@ -128,7 +128,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       assert.deepEqual(early.deleted, []);
       assert.equal(early.kept, 1);
 
-      await leases.release(ARCHIVE_APP, lease!.shardId, 'usurper', newEpoch!, Date.now());
+      await leases.release(ARCHIVE_APP, lease!.shardId, 'usurper', newEpoch!);
       // The new owner cuts its objects elsewhere (30 records), so the zombie's key is not one of them.
       const next = startArchiver(e, opts(prefix, { maxRecords: 30 }), { objectStore: objects, now: Date.now, retry: fast });
       await waitFor('all committed', async () => (await committedRecordCount(e)) >= expected.length);

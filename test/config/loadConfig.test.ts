@@ -1,3 +1,4 @@
+// test tier: unit (no services, no child processes)
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ describe('loadConfig', () => {
     assert.equal(config.db.url, 'sqlite:.centos/centos.db');
     assert.equal(config.server.host, '127.0.0.1');
     assert.equal(config.server.port, 8080);
-    assert.equal(config.region, 'us-east-1');
+    assert.equal(config.region, undefined, "no region of our own over the SDK's lookup");
   });
 
   it('layers defaults < ./centos.json < CENTOS_* env < flags', () => {

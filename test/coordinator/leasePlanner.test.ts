@@ -1,3 +1,4 @@
+// test tier: unit (no services, no child processes)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planLeases, type LeaseView } from '../../src/coordinator/leasePlanner.ts';

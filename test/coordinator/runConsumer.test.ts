@@ -89,9 +89,9 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       const leases = new LeaseStore(e.store);
       const [lease] = await leases.listLeases('test-app');
       // The zombie's process was paused past its lease; another worker took the shard over.
-      const newEpoch = await leases.claim('test-app', lease!.shardId, 'usurper', lease!.epoch, Date.now(), 60_000, zombie.workerId);
+      const newEpoch = await leases.claim('test-app', lease!.shardId, 'usurper', lease!.epoch, 60_000, zombie.workerId);
       assert.equal(newEpoch, lease!.epoch + 1);
-      await assert.rejects(leases.fencedCommit('test-app', lease!.shardId, zombie.workerId, lease!.epoch, { seq: '1', sub: 0, last: true }, Date.now()), LeaseLostError);
+      await assert.rejects(leases.fencedCommit('test-app', lease!.shardId, zombie.workerId, lease!.epoch, { seq: '1', sub: 0, last: true }), LeaseLostError);
       release();
       await waitFor('zombie drops the shard', () => zombie.shards().length === 0);
       assert.equal(zombie.counters.leasesLost, 1);
@@ -99,7 +99,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       await zombie.stop().catch((err) => (zombieError = err));
       assert.equal(zombieError, undefined);
       // The usurper's lease expires; a fresh worker takes over from the last real checkpoint.
-      await leases.release('test-app', lease!.shardId, 'usurper', newEpoch!, Date.now());
+      await leases.release('test-app', lease!.shardId, 'usurper', newEpoch!);
       const next = startWorker(e);
       await waitFor('all records', async () => (await seenRows(e)).length >= expected.length);
       await next.stop();

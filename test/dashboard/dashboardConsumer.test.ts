@@ -8,7 +8,7 @@ import { auditDashboard } from '../../src/audit/auditDashboard.ts';
 import { readInputEvents } from '../../src/audit/readInputEvents.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import type { ShardContext } from '../../src/coordinator/runConsumer.ts';
-import { dashboardProcessor, type DashboardCounters } from '../../src/dashboard/dashboardRole.ts';
+import { dashboardProcessor, type DashboardCounters } from '../../src/dashboard/dashboardProcessor.ts';
 import type { UserEvent } from '../../src/events/eventSchema.ts';
 import { parseEventFile } from '../../src/events/parseEventFile.ts';
 import { writeGeneratedFiles } from '../../src/generate/writeGeneratedFiles.ts';
@@ -117,7 +117,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       await waitFor('paused', () => paused);
       const leases = new LeaseStore(e.store);
       const [lease] = await leases.listLeases('test-app');
-      await leases.claim('test-app', lease!.shardId, 'successor', lease!.epoch, Date.now(), 1, zombie.workerId);
+      await leases.claim('test-app', lease!.shardId, 'successor', lease!.epoch, 1, zombie.workerId);
       release();
       await waitFor('zombie dropped the shard', () => zombie.counters.leasesLost === 1);
       assert.equal(await counter(e, 'events_applied'), 0);

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { runConsumer } from '../../src/coordinator/runConsumer.ts';
-import { dashboardProcessor } from '../../src/dashboard/dashboardRole.ts';
+import { dashboardProcessor } from '../../src/dashboard/dashboardProcessor.ts';
 import { EventGenerator } from '../../src/generate/EventGenerator.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
+import { createLogger } from '../../src/log/createLogger.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import { counter, fastCoordinator, makeEnv, putEvents, silentLog, waitFor, type Env } from '../helpers/consumerHarness.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.ts';
@@ -61,6 +63,60 @@ describe('dashboard consumer when MySQL goes away and comes back', () => {
     } finally {
       await w.stop();
       await store.close();
+    }
+  });
+
+  it('a COMMIT whose reply is lost: the batch is not applied twice, counters equal a recount, no error', async (t) => {
+    const e = await makeEnv(stack, 'mysql', 2);
+    if (!e) return t.skip('no MySQL server');
+    const url = new URL(e.settings.config.db.url);
+    const swallowing = await startTcpProxy(Number(url.port || 3306), url.hostname);
+    url.port = String(swallowing.port);
+    // The statement timeout is what notices the lost reply; the connection is then destroyed.
+    const store = openStore(url.toString(), { limits: { queryTimeoutMs: 2_000 } });
+    const lines: Array<{ level: number; msg: string }> = [];
+    const log = createLogger({
+      level: 'info',
+      pretty: false,
+      destination: new Writable({
+        write(chunk, _enc, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+          done();
+        },
+      }),
+    });
+    const gen = new EventGenerator({ seed: 22, users: 40, duplicates: 0.1, startMs: 0 });
+    const events = Array.from({ length: 3000 }, () => gen.next());
+    const w = runConsumer({
+      app: 'lost-reply',
+      processor: dashboardProcessor('lost-reply', { batches: 0, applied: 0, duplicates: 0, outOfOrder: 0, deadLetters: 0 }),
+      options: { ...fastCoordinator, leaseDurationMs: 20_000 },
+      initialPosition: { type: 'TRIM_HORIZON' },
+      deps: { store, kinesis: sdkKinesisReadPort(e.kinesis, e.stream), log },
+    });
+    try {
+      await waitFor('leases taken', () => w.shards().length === 2);
+      const lost = swallowing.swallowReplyTo((sql) => sql === 'COMMIT');
+      await putEvents(e, events);
+      await lost;
+      const distinct = new Set(events.map((e) => e.eventId)).size;
+      await waitFor('all applied', async () => (await counter(e, 'events_applied')) >= distinct, 60_000).catch((err) => {
+        throw new Error(`${err.message}: ${JSON.stringify(lines.slice(-20))}`);
+      });
+      await w.stop();
+      const [row] = await e.store.query<{ n: number }>('SELECT COUNT(*) AS n FROM events');
+      assert.equal(Number(row!.n), distinct);
+      assert.equal(await counter(e, 'events_applied'), distinct, 'applied = rows in events');
+      assert.equal(await counter(e, 'duplicates_dropped'), events.length - distinct, 'duplicates = records sent − distinct events');
+      assert.ok(lines.some((l) => l.msg === 'commit failed, retrying'), 'the lost reply was noticed and the commit tried again');
+      assert.deepEqual(lines.filter((l) => l.level >= 50), [], 'no error logged');
+      assert.equal(w.counters.processorErrors, 0);
+      assert.equal(w.counters.leasesLost, 0);
+    } finally {
+      await w.stop();
+      await store.close();
+      await swallowing.close();
+      await e.close();
     }
   });
 });

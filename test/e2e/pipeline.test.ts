@@ -1,21 +1,24 @@
+// test tier: e2e (the binary, a browser or the whole pipeline)
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { formatProxyStats } from '../../src/local/formatProxyStats.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import { waitFor } from '../helpers/consumerHarness.ts';
+import { e2eEnv } from '../helpers/e2eEnv.ts';
 import { runCentos } from '../helpers/runCentos.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testMysql.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 
 const BIN = new URL('../../bin/centos', import.meta.url).pathname;
 
-describe('the whole pipeline through the real binary: generate → produce → dashboard and archive consumers (with a kill -9) → audit', () => {
+describe('the whole pipeline through the real binary on the faithful local Kinesis: generate → produce → dashboard and archive consumers (with a kill -9) → audit', () => {
   let stack: TestStack;
   let mysql: TestDatabase | undefined;
   before(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ faithful: {} });
     mysql = await createTestDatabase();
   });
   after(async () => {
@@ -28,24 +31,7 @@ describe('the whole pipeline through the real binary: generate → produce → d
       if (dialect === 'mysql' && !mysql) return t.skip('no MySQL server');
       const dir = path.join(stack.dir, `e2e-${dialect}`);
       const dbUrl = dialect === 'mysql' ? mysql!.url : `sqlite:${path.join(dir, 'centos.db')}`;
-      const env = {
-        AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint,
-        AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
-        CENTOS_STREAM_NAME: `e2e-${dialect}`,
-        CENTOS_STREAM_SHARDS: '3',
-        CENTOS_S3_BUCKET: `e2e-${dialect}`,
-        CENTOS_DB_URL: dbUrl,
-        CENTOS_PATHS_GENERATED: path.join(dir, 'generated'),
-        CENTOS_PATHS_WATCH: path.join(dir, 'watch'),
-        CENTOS_PATHS_DONE: path.join(dir, 'done'),
-        CENTOS_PATHS_REJECTED: path.join(dir, 'rejected'),
-        CENTOS_PATHS_DEAD_LETTERS: path.join(dir, 'dead'),
-        CENTOS_COORDINATOR_LEASE_DURATION_MS: '3000',
-        CENTOS_COORDINATOR_RENEW_INTERVAL_MS: '500',
-        CENTOS_COORDINATOR_TAKE_INTERVAL_MS: '300',
-        CENTOS_ARCHIVE_FLUSH_AGE_MS: '1000',
-        CENTOS_LOG_LEVEL: 'warn',
-      };
+      const env = e2eEnv({ kinesisEndpoint: stack.kinesisEndpoint, s3Endpoint: stack.s3Endpoint, name: `e2e-${dialect}`, dbUrl, dir });
       const ok = async (args: string[]) => {
         const r = await runCentos(args, { cwd: stack.dir, env, timeoutMs: 120_000 });
         assert.equal(r.code, 0, `centos ${args.join(' ')}: ${r.stderr}`);
@@ -93,6 +79,7 @@ describe('the whole pipeline through the real binary: generate → produce → d
       assert.match(replay.stdout, new RegExp(`replayed ${committed} events into stream e2e-${dialect}`));
       const status = JSON.parse((await ok(['status', '--json'])).stdout);
       assert.equal(status.shards.filter((s: { app: string }) => s.app === 'CentosDashboard').length, 3);
+      t.diagnostic(`kinesis (cumulative for this stack): ${formatProxyStats(stack.proxy!)}`);
     });
   }
 

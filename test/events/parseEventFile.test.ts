@@ -1,3 +1,4 @@
+// test tier: unit (no services, no child processes)
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

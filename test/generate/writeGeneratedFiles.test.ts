@@ -1,3 +1,4 @@
+// test tier: unit (no services, no child processes)
 import assert from 'node:assert/strict';
 import { watch } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';

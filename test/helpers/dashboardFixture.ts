@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import type { UserEvent } from '../../src/events/eventSchema.ts';
-import { dashboardProcessor, type DashboardCounters } from '../../src/dashboard/dashboardRole.ts';
+import { dashboardProcessor, type DashboardCounters } from '../../src/dashboard/dashboardProcessor.ts';
 import { computeRollups, storeRollups } from '../../src/scheduler/dashboardRollups.ts';
 import { loadAssets } from '../../src/serve/loadAssets.ts';
 import { openReadOnlyStore } from '../../src/serve/openReadOnlyStore.ts';

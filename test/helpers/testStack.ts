@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Settings } from '../../src/config/loadConfig.ts';
+import type { FaithfulOptions } from '../../src/local/startLimitProxy.ts';
 import { startLocalStack, type LocalStack } from '../../src/local/startLocalStack.ts';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -13,10 +14,14 @@ export interface TestStack extends LocalStack {
   settings(flags?: Record<string, unknown>): Settings;
 }
 
-/** A real kinesalite + s3rver on free loopback ports, data in a fresh temp dir. */
-export async function startTestStack(): Promise<TestStack> {
+/**
+ * A real kinesalite + s3rver on free loopback ports, data in a fresh temp dir; with `faithful`, behind the
+ * faithful proxy (AWS read and write limits, quotas, expiring iterators and shards), whose endpoint is then
+ * `kinesisEndpoint` and whose counters are `proxy.stats`.
+ */
+export async function startTestStack(o: { faithful?: FaithfulOptions } = {}): Promise<TestStack> {
   const dir = await mkdtemp(path.join(tmpdir(), 'centos-test-'));
-  const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0 });
+  const stack = await startLocalStack({ dataDir: path.join(dir, 'local'), kinesisPort: 0, s3Port: 0, persist: false, streamDelayMs: 0, ...(o.faithful ? { limits: { faithful: o.faithful } } : {}) });
   return {
     ...stack,
     dir,

@@ -1,3 +1,4 @@
+// test tier: unit (no services, no child processes)
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';

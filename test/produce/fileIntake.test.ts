@@ -1,3 +1,4 @@
+// test tier: e2e (the binary, a browser or the whole pipeline)
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';

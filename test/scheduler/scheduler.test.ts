@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LeaseLostError } from '../../src/coordinator/LeaseLostError.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
-import { dashboardProcessor } from '../../src/dashboard/dashboardRole.ts';
+import { dashboardProcessor } from '../../src/dashboard/dashboardProcessor.ts';
 import { EventGenerator } from '../../src/generate/EventGenerator.ts';
 import { computeRollups, readRollups, storeRollups } from '../../src/scheduler/dashboardRollups.ts';
 import { pruneRetention } from '../../src/scheduler/pruneRetention.ts';
@@ -86,7 +86,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       const leases = new LeaseStore(e.store);
       const lease = await leases.getLease(SCHEDULER_APP, 'leader');
       assert.equal(lease!.owner, 'b');
-      await assert.rejects(leases.withLease(SCHEDULER_APP, 'leader', 'a', lease!.epoch - 1, Date.now(), async (tx) => tx.execute("INSERT INTO counters (name, value) VALUES ('zombie', 1)")), LeaseLostError);
+      await assert.rejects(leases.withLease(SCHEDULER_APP, 'leader', 'a', lease!.epoch - 1, async (tx) => tx.execute("INSERT INTO counters (name, value) VALUES ('zombie', 1)")), LeaseLostError);
       assert.equal((await e.store.query("SELECT * FROM counters WHERE name = 'zombie'")).length, 0);
       await b.stop();
     });

@@ -1,3 +1,4 @@
+// test tier: e2e (the binary, a browser or the whole pipeline)
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';

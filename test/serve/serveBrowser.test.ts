@@ -1,3 +1,4 @@
+// test tier: e2e (the binary, a browser or the whole pipeline)
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -53,6 +53,8 @@ describe('setup against the embedded Kinesis and S3', () => {
     assert.equal(first.stream.openShards, 3);
     assert.equal(first.bucket.created, true);
     assert.deepEqual(first.db.applied, allVersions);
+    assert.equal(first.target?.region, 'us-east-1', 'the region it acted on (the emulator default; no region configured)');
+    assert.match(first.target?.account ?? '', /^\d{12}$/, 'the account that owns the stream, from its ARN');
 
     const store = openStore(settings.config.db.url);
     const schema1 = await schemaOf(store);

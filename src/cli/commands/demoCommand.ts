@@ -10,14 +10,17 @@ export function demoCommand(io: CliIo): Command {
       'Start the embedded Kinesis and S3, run setup, then — as separate processes of this binary — a continuous\n' +
         'generator (a file every 2 s, 5 % duplicates), the producer, two dashboard workers and an archive worker\n' +
         '(sharing shards through leases), the scheduler and the web dashboard. Prints the URL. Ctrl-C stops it all.\n' +
-        'With --duration it drains the pipeline at the end and audits it (exit 1 on any violation).',
+        'With --duration it drains the pipeline at the end and audits it (exit 1 on any violation).\n' +
+        'Kinesis is the faithful local mode (see `centos local --help`): AWS per-shard read and write limits, quotas,\n' +
+        'expiring iterators and shards; with --chaos the stream also splits and merges shards on its own.',
     )
     .option('--duration <seconds>', 'run this long, then drain, audit and exit', positiveInt)
-    .option('--chaos', 'kill -9 and restart a random worker every few seconds')
+    .option('--chaos', 'kill -9 and restart a random worker every few seconds; the stream reshards on its own (on-demand)')
+    .option('--no-faithful', 'plain kinesalite instead of the faithful local Kinesis (no read limits, quotas or expiry)')
     .option('--db <url>', 'use this database instead of SQLite (e.g. mysql://root@127.0.0.1:3306/test)')
     .option('--dir <dir>', 'where the demo keeps its files (wiped at start)', '.centos/demo')
     .option('--port <port>', 'dashboard port (config server.port)', port)
-    .action(async (opts: { duration?: number; chaos?: boolean; db?: string; dir: string; port?: number }, cmd: Command) => {
+    .action(async (opts: { duration?: number; chaos?: boolean; faithful: boolean; db?: string; dir: string; port?: number }, cmd: Command) => {
       const { buildContext } = await import('../context.ts');
       const { runDemo } = await import('../../demo/runDemo.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals(), { 'db.url': opts.db, 'server.port': opts.port });
@@ -26,6 +29,7 @@ export function demoCommand(io: CliIo): Command {
         port: ctx.settings.config.server.port,
         ...(opts.duration ? { durationS: opts.duration } : {}),
         chaos: Boolean(opts.chaos),
+        faithful: opts.faithful,
         ...(opts.db ? { dbUrl: opts.db } : {}),
         log: ctx.log,
         signal: ctx.signal,

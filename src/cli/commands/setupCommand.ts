@@ -26,6 +26,7 @@ export function setupCommand(io: CliIo): Command {
         return;
       }
       const lines: string[] = [];
+      if (r.target) lines.push(`target  region ${r.target.region}, account ${r.target.account ?? 'unknown'}`);
       if (r.stream) {
         const s = r.stream;
         lines.push(`stream  ${s.name}: ${s.created ? 'created' : 'exists'}, ${s.status}, ${s.openShards} open shard(s), retention ${s.retentionHours} h`);

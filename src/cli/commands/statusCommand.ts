@@ -23,7 +23,7 @@ export function statusCommand(io: CliIo): Command {
       try {
         const every = opts.watch === undefined ? 0 : opts.watch === true ? 2 : Math.max(1, opts.watch);
         do {
-          const s = await readStatus(store, Date.now(), config.coordinator.leaseDurationMs, opts.app);
+          const s = await readStatus(store, config.coordinator.leaseDurationMs, opts.app);
           const text = opts.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s);
           if (every && ctx.stdout.isTTY) ctx.stdout.write('\x1b[2J\x1b[H' + `centos status — ${s.at}\n\n`);
           ctx.stdout.write(text);

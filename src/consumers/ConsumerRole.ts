@@ -1,0 +1,22 @@
+import type { Settings } from '../config/loadConfig.ts';
+import type { ProcessorFactory } from '../coordinator/runConsumer.ts';
+import type { Logger } from '../log/createLogger.ts';
+import type { Store } from '../store/Store.ts';
+
+export interface RoleEnv {
+  settings: Settings;
+  store: Store;
+  log: Logger;
+}
+
+export interface RoleInstance {
+  processor: ProcessorFactory;
+  close(): Promise<void>;
+}
+
+/** A consumer application centos can run: its app name and how to build its processor. */
+export interface ConsumerRole {
+  description: string;
+  appName(settings: Settings): string;
+  create(env: RoleEnv): Promise<RoleInstance>;
+}
