@@ -6,6 +6,7 @@ import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { openConfiguredStore } from '../store/openStore.ts';
 import type { ConsumerRole } from './ConsumerRole.ts';
+import { coordinatorOptions } from './coordinatorOptions.ts';
 
 export function initialPositionOf(settings: Settings): IteratorStart {
   const s = settings.config.stream;
@@ -24,23 +25,13 @@ export async function startConsumer(settings: Settings, role: ConsumerRole, log:
   const { config } = settings;
   const store = openConfiguredStore(settings);
   const leaseStore = openConfiguredStore(settings, 'leases');
-  const kinesis = createKinesisClient(config);
+  // Throttling is paced by the reader, not retried blindly by the SDK (its retries would count against the shard's limit).
+  const kinesis = createKinesisClient(config, { maxAttempts: 1 });
   const instance = await role.create({ settings, store, log });
-  const c = config.coordinator;
   const handle = runConsumer({
     app: role.appName(settings),
     processor: instance.processor,
-    options: {
-      leaseDurationMs: c.leaseDurationMs,
-      renewIntervalMs: c.renewIntervalMs,
-      takeIntervalMs: c.takeIntervalMs,
-      shardSyncIntervalMs: c.shardSyncIntervalMs,
-      maxRecordsPerFetch: c.maxRecordsPerFetch,
-      maxBytesPerFetch: c.maxBytesPerFetch,
-      idleMs: c.idleReadMs,
-      idleMaxMs: c.idleReadMaxMs,
-      watchdogMs: c.watchdogMs,
-    },
+    options: coordinatorOptions(config.coordinator),
     initialPosition: initialPositionOf(settings),
     deps: { store, leaseStore, kinesis: sdkKinesisReadPort(kinesis, config.stream.name), log },
     ...(workerId ? { workerId } : {}),

@@ -3,85 +3,148 @@ import { awsErrorName, isTransientAwsError } from '../aws/awsErrors.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import { backoffDelay } from '../util/retry.ts';
-import { deaggregate, type ConsumedRecord } from './deaggregate.ts';
+import { deaggregate, type ConsumedRecord, type HashRange } from './deaggregate.ts';
+import { paceRead, type LastRead, type ReadPacing } from './paceRead.ts';
 import type { Position } from './position.ts';
 
-export interface ReaderOptions {
+export interface ReaderOptions extends ReadPacing {
   /** Upper bound of GetRecords' Limit (AWS allows 10,000). */
   maxRecordsPerFetch: number;
-  /** Target response size; Limit adapts to the record sizes seen so one response stays near it. */
-  maxBytesPerFetch: number;
-  /** First wait after an empty response; doubles up to idleMaxMs. */
-  idleMs: number;
-  idleMaxMs: number;
+}
+
+/** What readers did, summed over the shards of a worker (or an audit). */
+export interface ReadCounters {
+  getRecordsCalls: number;
+  /** Calls refused with ProvisionedThroughputExceededException: expected traffic, paced, never an error. */
+  readsThrottled: number;
+  bytesRead: number;
+  /** Sub-records dropped for lying outside their shard's hash range (a KCL reader drops them too). */
+  subRecordsDropped: number;
+  /** Shards found gone (past the retention) and treated as ended. */
+  shardsExpired: number;
+}
+
+export function createReadCounters(): ReadCounters {
+  return { getRecordsCalls: 0, readsThrottled: 0, bytesRead: 0, subRecordsDropped: 0, shardsExpired: 0 };
 }
 
 export interface Fetched {
   records: ConsumedRecord[];
   millisBehindLatest: number | undefined;
-  /** The shard is closed and everything in it was returned. */
+  /** The shard is closed and everything in it was returned — or it is gone (`expired`). */
   end: boolean;
+  /** The shard no longer exists (it outlived the stream's retention): its children may start. */
+  expired?: boolean;
+}
+
+export interface ShardReaderInput {
+  kinesis: KinesisReadPort;
+  shardId: string;
+  /** The shard's hash range: sub-records outside it are dropped. */
+  range: HashRange | undefined;
+  from: Position | undefined;
+  initial: IteratorStart;
+  options: ReaderOptions;
+  counters: ReadCounters;
+  log: Logger;
+  signal: AbortSignal;
+  /** Asked after ResourceNotFoundException: true when ListShards no longer returns the shard. */
+  shardGone?: () => Promise<boolean>;
+  now?: () => number;
+  random?: () => number;
 }
 
 /**
  * Reads one shard in order from a position: the iterator comes from the checkpoint (AT the
  * sequence when an aggregate was only partly processed, AFTER it otherwise) or the initial
- * position; expired iterators are renewed from the last record returned; throttling and
- * network errors are retried with backoff.
+ * position; calls are paced by `paceRead` (this application's share of the shard's read
+ * limits); throttling slows it down and is counted; expired iterators are renewed from the last
+ * record returned; network errors are retried with backoff.
  */
 export class ShardReader {
+  readonly shardId: string;
   private iterator: string | undefined;
   private position: Position | undefined;
   private limit: number;
-  private idle = 0;
+  private targetBytes: number;
+  /** This application's byte budget on the shard at the current call (see paceRead). */
+  private budget: number;
+  private lastCallAt: number | undefined;
+  private last: LastRead = { budgetBytes: 0, records: true, millisBehindLatest: undefined, idleStreak: 0, throttledStreak: 0 };
   private failures = 0;
+  private droppedHere = 0;
+  private readonly now: () => number;
+  private readonly random: () => number;
 
-  constructor(
-    private readonly kinesis: KinesisReadPort,
-    readonly shardId: string,
-    from: Position | undefined,
-    private readonly initial: IteratorStart,
-    private readonly o: ReaderOptions,
-    private readonly log: Logger,
-    private readonly signal: AbortSignal,
-  ) {
-    this.position = from;
-    // Start small: until the first response shows record sizes, a large Limit could return hundreds of MB.
-    this.limit = Math.min(o.maxRecordsPerFetch, 100);
+  constructor(private readonly i: ShardReaderInput) {
+    this.shardId = i.shardId;
+    this.position = i.from;
+    this.now = i.now ?? Date.now;
+    this.random = i.random ?? Math.random;
+    // Start small: until the first response shows record sizes, a large Limit could return far more
+    // than this application's share of the shard (100 aggregates of 50 KiB are 5 MiB).
+    this.limit = Math.min(i.options.maxRecordsPerFetch, 10);
+    this.budget = paceRead(i.options, this.last).targetBytes;
+    this.targetBytes = this.budget;
   }
 
   private start(): IteratorStart {
     const p = this.position;
-    if (!p) return this.initial;
+    if (!p) return this.i.initial;
     return p.last ? { type: 'AFTER_SEQUENCE_NUMBER', seq: p.seq } : { type: 'AT_SEQUENCE_NUMBER', seq: p.seq };
   }
 
   private async pause(ms: number): Promise<void> {
-    await delay(ms, undefined, { signal: this.signal }).catch(() => undefined);
+    await delay(ms, undefined, { signal: this.i.signal }).catch(() => undefined);
   }
 
-  /** The next batch; an empty one after an idle wait. Resolves early (empty) when the signal aborts. */
+  /** Waits until pacing allows the next call. */
+  private async paced(): Promise<void> {
+    if (this.lastCallAt === undefined) return;
+    const d = paceRead(this.i.options, this.last, this.random);
+    const wait = this.lastCallAt + d.waitMs - this.now();
+    if (wait > 0) await this.pause(wait);
+    // What accrued since the last call (more when that call, its processing or a timer was slow), capped.
+    this.budget = Math.min(d.capBytes, this.last.budgetBytes + d.bytesPerMs * (this.now() - this.lastCallAt));
+    this.targetBytes = Math.max(1, Math.min(this.i.options.maxBytesPerFetch, Math.floor(this.budget)));
+  }
+
+  private noteDropped(n: number): void {
+    this.i.counters.subRecordsDropped += n;
+    // Once per shard: a producer without the re-send (or an old one) leaves such copies behind at every reshard.
+    if (this.droppedHere === 0) this.i.log.info({ shardId: this.shardId, dropped: n }, 'dropped sub-records outside this shard\'s hash range (as the KCL does); counted in subRecordsDropped');
+    this.droppedHere += n;
+  }
+
+  /** The next batch; an empty one at the tip. Resolves early (empty) when the signal aborts. */
   async next(): Promise<Fetched> {
-    while (!this.signal.aborted) {
+    const { kinesis, counters, log, signal } = this.i;
+    while (!signal.aborted) {
+      await this.paced();
+      if (signal.aborted) break;
       try {
-        this.iterator ??= await this.kinesis.getShardIterator(this.shardId, this.start());
-        const r = await this.kinesis.getRecords(this.iterator, this.limit);
+        this.iterator ??= await kinesis.getShardIterator(this.shardId, this.start());
+        this.lastCallAt = this.now();
+        counters.getRecordsCalls++;
+        const r = await kinesis.getRecords(this.iterator, this.limit);
         this.failures = 0;
-        const { records, bytes } = deaggregate(this.shardId, r.records, this.position);
+        const { records, bytes, dropped } = deaggregate(this.shardId, r.records, this.position, this.i.range);
+        counters.bytesRead += bytes;
+        if (dropped > 0) this.noteDropped(dropped);
         if (r.records.length > 0) {
           const avg = bytes / r.records.length;
-          this.limit = Math.max(1, Math.min(this.o.maxRecordsPerFetch, Math.floor(this.o.maxBytesPerFetch / Math.max(avg, 1))));
+          // Rounded up: an overshoot only delays the next call (paceRead waits bytes ÷ share of the rate).
+          this.limit = Math.max(1, Math.min(this.i.options.maxRecordsPerFetch, Math.ceil(this.targetBytes / Math.max(avg, 1))));
         }
         this.iterator = r.nextIterator;
         if (records.length > 0) this.position = records[records.length - 1]!;
         const end = r.nextIterator === undefined;
-        if (records.length > 0 || end) {
-          this.idle = 0;
-          return { records, millisBehindLatest: r.millisBehindLatest, end };
-        }
-        if (r.records.length > 0) continue;
-        this.idle = Math.min(this.o.idleMaxMs, this.idle === 0 ? this.o.idleMs : this.idle * 2);
-        await this.pause(this.idle);
+        const behind = (r.millisBehindLatest ?? 0) > 0;
+        const atTip = r.records.length === 0 && !behind;
+        this.last = { budgetBytes: this.budget - bytes, records: r.records.length > 0, millisBehindLatest: r.millisBehindLatest, idleStreak: atTip ? this.last.idleStreak + 1 : 0, throttledStreak: 0 };
+        if (records.length > 0 || end) return { records, millisBehindLatest: r.millisBehindLatest, end };
+        // Behind the tip (or everything here was dropped): read on at the paced interval.
+        if (!atTip) continue;
         return { records: [], millisBehindLatest: r.millisBehindLatest, end: false };
       } catch (err) {
         const name = awsErrorName(err);
@@ -89,11 +152,23 @@ export class ShardReader {
           this.iterator = undefined;
           continue;
         }
+        if (name === 'ProvisionedThroughputExceededException') {
+          counters.readsThrottled++;
+          this.lastCallAt = this.now();
+          this.last = { ...this.last, budgetBytes: this.budget, throttledStreak: this.last.throttledStreak + 1 };
+          log.debug({ shardId: this.shardId, streak: this.last.throttledStreak }, 'read throttled; slowing down');
+          continue;
+        }
+        if (name === 'ResourceNotFoundException' && this.i.shardGone && (await this.i.shardGone().catch(() => false))) {
+          counters.shardsExpired++;
+          log.warn({ shardId: this.shardId, after: this.position ? `${this.position.seq}/${this.position.sub}` : 'nothing read' }, 'shard is gone (past the stream\'s retention); treating it as ended so its children start');
+          return { records: [], millisBehindLatest: undefined, end: true, expired: true };
+        }
         if (!isTransientAwsError(err)) throw err;
         this.failures++;
-        const wait = backoffDelay(this.failures, { initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.5 });
+        const wait = backoffDelay(this.failures, { initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.5 }, this.random);
         const level = this.failures >= 5 ? 'warn' : 'debug';
-        this.log[level]({ shardId: this.shardId, err: String(err), attempt: this.failures, waitMs: wait }, 'GetRecords failed, retrying');
+        log[level]({ shardId: this.shardId, err: String(err), attempt: this.failures, waitMs: wait }, 'GetRecords failed, retrying');
         await this.pause(wait);
       }
     }

@@ -11,7 +11,8 @@ import { planLeases } from './leasePlanner.ts';
 import { LeaseLostError } from './LeaseLostError.ts';
 import { LeaseStore } from './LeaseStore.ts';
 import { comparePosition, SHARD_END, type Position } from './position.ts';
-import { ShardReader, type ReaderOptions } from './ShardReader.ts';
+import { createReadCounters, ShardReader, type Fetched, type ReadCounters, type ReaderOptions } from './ShardReader.ts';
+import { verifyStreamIdentity } from './verifyStreamIdentity.ts';
 
 export interface ShardContext {
   readonly app: string;
@@ -68,7 +69,7 @@ export interface RunConsumerInput {
   workerId?: string;
 }
 
-export interface ConsumerCounters {
+export interface ConsumerCounters extends ReadCounters {
   records: number;
   batches: number;
   commits: number;
@@ -79,6 +80,8 @@ export interface ConsumerCounters {
   shardsEnded: number;
   processorErrors: number;
   stuckBatches: number;
+  /** ListShards calls that failed (retried with backoff; lease work goes on from the lease table). */
+  shardSyncFailures: number;
 }
 
 export interface ConsumerHandle {
@@ -123,7 +126,20 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
   const log = deps.log.child({ component: 'coordinator', app, worker: me });
   const leases = new LeaseStore(deps.leaseStore ?? deps.store, deps.store);
   const tasks = new Map<string, ShardTask>();
-  const counters: ConsumerCounters = { records: 0, batches: 0, commits: 0, leasesTaken: 0, leasesStolen: 0, leasesReleased: 0, leasesLost: 0, shardsEnded: 0, processorErrors: 0, stuckBatches: 0 };
+  const counters: ConsumerCounters = {
+    records: 0,
+    batches: 0,
+    commits: 0,
+    leasesTaken: 0,
+    leasesStolen: 0,
+    leasesReleased: 0,
+    leasesLost: 0,
+    shardsEnded: 0,
+    processorErrors: 0,
+    stuckBatches: 0,
+    shardSyncFailures: 0,
+    ...createReadCounters(),
+  };
   const planning = new AbortController();
   const renewing = new AbortController();
   let abandoned = false;
@@ -210,14 +226,26 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
       const start: IteratorStart = lease.parentIds.length > 0 ? { type: 'TRIM_HORIZON' } : input.initialPosition;
       // One reader per attempt: when the attempt ends, its read-ahead is cancelled and never left dangling.
       const attempt = new AbortController();
-      const reader = new ShardReader(deps.kinesis, task.shardId, lease.checkpoint, start, o, log, AbortSignal.any([task.controller.signal, attempt.signal]));
+      const reader = new ShardReader({
+        kinesis: deps.kinesis,
+        shardId: task.shardId,
+        range: lease.hashStart && lease.hashEnd ? { start: BigInt(lease.hashStart), end: BigInt(lease.hashEnd) } : undefined,
+        from: lease.checkpoint,
+        initial: start,
+        options: o,
+        counters,
+        log,
+        signal: AbortSignal.any([task.controller.signal, attempt.signal]),
+        shardGone: async () => !(await deps.kinesis.listShards()).some((s) => s.shardId === task.shardId),
+        now,
+      });
       let processor: ShardProcessor | undefined;
-      let pending: Promise<import('./ShardReader.ts').Fetched> | undefined;
+      let pending: Promise<Fetched> | undefined;
       try {
         processor = await input.processor(ctx);
         pending = reader.next();
         while (pending) {
-          const batch: import('./ShardReader.ts').Fetched = await pending;
+          const batch: Fetched = await pending;
           if (task.controller.signal.aborted) break;
           // Read ahead while the processor works on this batch.
           pending = batch.end ? undefined : reader.next();
@@ -233,7 +261,7 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
             counters.shardsEnded++;
             task.lost = true; // the lease row is released by the end commit
             syncRequested = true;
-            log.info({ shardId: task.shardId }, 'shard ended; children become leasable');
+            log.info({ shardId: task.shardId, expired: batch.expired ?? false }, 'shard ended; children become leasable');
             return;
           }
         }
@@ -380,22 +408,44 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
     }
   }
 
-  const started = (async () => {
-    await renewCycle();
-    let lastSync = 0;
-    const planLoop = loop(o.takeIntervalMs, planning.signal, 'lease planning', async () => {
-      if (syncRequested || now() - lastSync >= o.shardSyncIntervalMs) {
+  /**
+   * Shard discovery on its own clock: a failing ListShards (throttled, no permission) backs off
+   * with jitter and is retried, while renewal, taking, hand-off and balancing go on from the
+   * lease table.
+   */
+  async function syncLoop(): Promise<void> {
+    let lastSync = -Infinity;
+    let retryAt = -Infinity;
+    let failures = 0;
+    while (!planning.signal.aborted) {
+      const t = now();
+      if ((syncRequested || t - lastSync >= o.shardSyncIntervalMs) && t >= retryAt) {
         syncRequested = false;
-        lastSync = now();
-        await syncShards().catch((err) => {
+        lastSync = t;
+        try {
+          await syncShards();
+          failures = 0;
+        } catch (err) {
+          failures++;
+          counters.shardSyncFailures++;
           syncRequested = true;
-          throw err;
-        });
+          const wait = backoffDelay(failures, { initialMs: o.takeIntervalMs, maxMs: Math.max(o.takeIntervalMs, o.shardSyncIntervalMs), factor: 2, jitter: 0.5 });
+          retryAt = now() + wait;
+          log[failures >= 3 ? 'warn' : 'info']({ err: err instanceof Error ? err.message : String(err), attempt: failures, waitMs: wait }, 'listing shards failed; lease work goes on, retrying');
+        }
       }
-      await planCycle();
-    });
+      await sleep(o.takeIntervalMs, planning.signal);
+    }
+  }
+
+  const started = (async () => {
+    await verifyStreamIdentity({ store: deps.store, kinesis: deps.kinesis, app, now, signal: planning.signal, log });
+    await renewCycle();
+    const discovery = syncLoop();
+    const planLoop = loop(o.takeIntervalMs, planning.signal, 'lease planning', planCycle);
     const renewLoop = loop(o.renewIntervalMs, renewing.signal, 'lease renewal', renewCycle);
     await planLoop;
+    await discovery;
     // Shutdown order: planning stopped → shards drain, flush, commit and release → renewal stops.
     await Promise.all([...tasks.values()].map((t) => t.promise));
     renewing.abort();

@@ -1,4 +1,4 @@
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
 import type { ShardInfo } from '../coordinator/LeaseStore.ts';
 
 export interface RawRecord {
@@ -20,8 +20,15 @@ export type IteratorStart =
   | { type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; seq: string }
   | { type: 'AT_TIMESTAMP'; timestampMs: number };
 
-/** The three Kinesis calls a consumer makes. */
+/** Which stream this is: a stream deleted and re-created under the same name has a new creation time (and, on AWS, ARN). */
+export interface StreamIdentity {
+  arn: string;
+  createdMs: number;
+}
+
+/** The Kinesis calls a consumer makes. */
 export interface KinesisReadPort {
+  describeStream(): Promise<StreamIdentity>;
   listShards(): Promise<ShardInfo[]>;
   getShardIterator(shardId: string, start: IteratorStart): Promise<string>;
   getRecords(iterator: string, limit: number): Promise<GetRecordsResult>;
@@ -29,6 +36,11 @@ export interface KinesisReadPort {
 
 export function sdkKinesisReadPort(client: KinesisClient, streamName: string): KinesisReadPort {
   return {
+    async describeStream() {
+      const r = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+      const d = r.StreamDescriptionSummary;
+      return { arn: d?.StreamARN ?? '', createdMs: d?.StreamCreationTimestamp?.getTime() ?? 0 };
+    },
     async listShards() {
       const shards: ShardInfo[] = [];
       let token: string | undefined;

@@ -18,7 +18,8 @@ export function registerProducerMetrics(registry: Registry, c: ProducerCounters,
   counterFrom(registry, `${p}record_failures_total`, 'records a PutRecords call did not write, by AWS error code', () => [...c.failuresByCode].map(([code, n]) => [{ code }, n] as [Record<'code', string>, number]), ['code']);
   counterFrom(registry, `${p}throttled_records_total`, 'records refused with ProvisionedThroughputExceededException', () => c.throttled);
   counterFrom(registry, `${p}retries_total`, 'records queued again after a failure', () => c.retries);
-  counterFrom(registry, `${p}wrong_shard_resends_total`, 'user records sent again because a reshard put them on a shard whose hash range excludes them', () => c.wrongShardResends);
+  counterFrom(registry, `${p}wrong_shard_resends_total`, 'user records sent again because a reshard put them on a shard whose hash range excludes them', () => c.eventsResent);
+  counterFrom(registry, `${p}retries_rebuilt_total`, 'retried aggregates rebuilt against the current shard map instead of re-sent with a stale hash key', () => c.retriesRebuilt);
   counterFrom(registry, `${p}dead_letters_total`, 'events dead-lettered, by reason: invalid input or not acknowledged within producer.recordTtlMs', () => [[{ reason: 'invalid' }, c.eventsInvalid], [{ reason: 'ttl' }, c.eventsDeadLettered]] as Array<[Record<'reason', string>, number]>, ['reason']);
   gaugeFrom(registry, `${p}buffered_events`, 'events read and not yet acknowledged or dead-lettered', () => c.bufferedEvents);
   gaugeFrom(registry, `${p}buffered_bytes`, 'bytes of events read and not yet acknowledged', () => c.bufferedBytes);

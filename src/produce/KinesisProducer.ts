@@ -4,7 +4,7 @@ import { describeCause, ServiceError } from '../errors.ts';
 import { AggregateBuilder } from '../kinesis/kplAggregation.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { backoffDelay, retry } from '../util/retry.ts';
-import { classifyPutResult } from './classifyPutResult.ts';
+import { classifyPutResult, type PutOutcome } from './classifyPutResult.ts';
 import { OutstandingAges } from './OutstandingAges.ts';
 import { freshCallBytes } from './freshCallBytes.ts';
 import { insertRetry } from './insertRetry.ts';
@@ -18,6 +18,8 @@ export const MAX_CALL_RECORDS = 500;
 export const MAX_CALL_BYTES = 5 * 1024 * 1024;
 /** Smallest share of the backlog a call is given when the backlog is spread over concurrent calls. */
 export const MIN_SPREAD_CALL_BYTES = 1024 * 1024;
+/** Largest Kinesis record: data blob plus partition key. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
 
 export interface DeadItem {
   position: number;
@@ -42,6 +44,8 @@ export interface ProducerDeps {
 }
 
 interface Entry {
+  /** Whose event this is: the partition key and its hash travel with it into aggregates and re-sends. */
+  key: KeyState;
   data: Buffer;
   owner: RecordOwner;
   position: number;
@@ -184,7 +188,7 @@ export class KinesisProducer {
       k = { pk: partitionKey, pkLen: Buffer.byteLength(partitionKey), hash: hashKeyOf(partitionKey), queue: [], head: 0, queuedBytes: 0, inFlight: false, shard: undefined, ready: false };
       this.keys.set(partitionKey, k);
     }
-    k.queue.push({ data, owner, position, at: now });
+    k.queue.push({ key: k, data, owner, position, at: now });
     this.outstanding.add(now);
     k.queuedBytes += data.length;
     if (k.shard) k.shard.readyBytes += data.length;
@@ -465,7 +469,7 @@ export class KinesisProducer {
       this.bucketWaitMs = Math.min(this.bucketWaitMs, s.bytes.msUntil(Math.min(want, s.bytes.capacity), now));
       return undefined;
     }
-    const budget = Math.min(this.s.aggregationMaxBytes, tokens - cost0, room - cost0);
+    const budget = Math.min(this.s.aggregationMaxBytes, MAX_RECORD_BYTES - cost0, tokens - cost0, room - cost0);
     const b = new AggregateBuilder();
     const entries: Entry[] = [];
     const held: KeyState[] = [];
@@ -478,7 +482,7 @@ export class KinesisProducer {
         const e = k.queue[k.head]!;
         const size = b.sizeWith({ partitionKey: k.pk, data: e.data });
         // An event too big for any aggregate still goes, alone, if the call and the bucket can take it.
-        if (size > budget && !(b.count === 0 && size <= Math.min(room, tokens) - cost0)) {
+        if (size > budget && !(b.count === 0 && size <= Math.min(room, tokens, MAX_RECORD_BYTES) - cost0)) {
           full = true;
           break;
         }
@@ -510,19 +514,18 @@ export class KinesisProducer {
     this.deps.kinesis
       .putRecords(this.s.streamName, entries)
       .then(
-        (results) => {
-          const now = this.now();
-          this.notePutLatency(now - t0);
-          const o = classifyPutResult(
-            call.map((r) => r.shardId),
-            results,
-          );
-          this.counters.throttled += o.throttled;
-          for (const f of o.failed) countFailure(this.counters, f.errorCode);
-          for (const i of o.acked) this.acknowledge(call[i]!);
-          for (const f of o.failed) this.retryOrExpire(call[f.index]!, f.errorCode, now);
-          if (o.failed.length > 0) this.logFailure({ failed: o.failed.length, throttled: o.throttled, of: call.length, code: o.failed[0]!.errorCode }, 'PutRecords partly failed; retrying those records');
-          if (o.staleMap) void this.requestRefresh();
+        async (results) => {
+          this.notePutLatency(this.now() - t0);
+          const sent = call.map((r) => ({ shardId: r.shardId, userHashes: r.explicitHashKey === undefined ? [r.hash] : r.entries.map((e) => e.key.hash) }));
+          let o = classifyPutResult(sent, results, this.map!.byId);
+          // Records that landed elsewhere are judged against the shards as they are now, and
+          // their user records re-sent only once the map knows where they belong.
+          if (o.staleMap || o.unknownShard.length > 0) {
+            await this.refreshForPlacement();
+            o = classifyPutResult(sent, results, this.map!.byId);
+            this.log.debug({ predicted: call.map((r) => r.shardId), landed: results.map((r) => r.shardId ?? r.errorCode), misplaced: o.misplaced.length, unknown: o.unknownShard.length }, 'records landed on shards the map did not predict');
+          }
+          this.settlePut(call, o);
         },
         (err: unknown) => {
           const now = this.now();
@@ -542,6 +545,28 @@ export class KinesisProducer {
       });
   }
 
+  private settlePut(call: OutRecord[], o: PutOutcome): void {
+    const now = this.now();
+    this.counters.throttled += o.throttled;
+    for (const f of o.failed) countFailure(this.counters, f.errorCode);
+    for (const i of o.acked) this.acknowledge(call[i]!);
+    for (const m of o.misplaced) this.acknowledge(call[m.index]!, new Set(m.users));
+    // Still unknown after a refresh: nothing says where those user records belong, so all go again.
+    for (const i of o.unknownShard) this.acknowledge(call[i]!, new Set(call[i]!.entries.keys()));
+    for (const f of o.failed) this.retryOrExpire(call[f.index]!, f.errorCode, now);
+    if (o.failed.length > 0) this.logFailure({ failed: o.failed.length, throttled: o.throttled, of: call.length, code: o.failed[0]!.errorCode }, 'PutRecords partly failed; retrying those records');
+    if (o.misplaced.length > 0 || o.unknownShard.length > 0) {
+      this.log.debug({ records: o.misplaced.length + o.unknownShard.length, resent: this.counters.eventsResent }, 'aggregates landed on a shard that excludes some of their user records; re-sending those');
+    }
+  }
+
+  /** A few quick attempts; a map that cannot be read leaves the old one, and misplaced records are then re-sent whole. */
+  private async refreshForPlacement(): Promise<void> {
+    await retry(() => this.refreshShardMap(), { retries: 3, initialMs: this.s.retryInitialMs, maxMs: this.s.retryMaxMs, isRetriable: () => true, signal: this.stop.signal }).catch((err: unknown) => {
+      this.log.warn({ err: describeCause(err) }, 'shard map refresh failed; judging record placement against the old map');
+    });
+  }
+
   private notePutLatency(ms: number): void {
     this.counters.putLatencyMsSum += ms;
     if (ms > this.counters.putLatencyMsMax) this.counters.putLatencyMsMax = ms;
@@ -554,10 +579,43 @@ export class KinesisProducer {
     this.log.warn({ ...fields, retries: this.counters.retries, throttled: this.counters.throttled }, msg);
   }
 
+  /**
+   * Queues a record for retry on the shard the current map routes it to. An aggregate whose user
+   * records now belong to other shards (the map changed since it was built) is rebuilt, one
+   * aggregate per shard with that shard's hash key, instead of being re-sent with a stale one.
+   */
   private requeueRetry(r: OutRecord): void {
-    const s = this.shardFor(r.hash) ?? this.shards[0]!;
-    r.shardId = s.range.shardId;
-    insertRetry(s.retries, r);
+    if (r.explicitHashKey === undefined) {
+      const s = this.shardFor(r.hash) ?? this.shards[0]!;
+      r.shardId = s.range.shardId;
+      insertRetry(s.retries, r);
+      return;
+    }
+    const groups = new Map<ShardState, Entry[]>();
+    for (const e of r.entries) {
+      const s = this.shardFor(e.key.hash) ?? this.shards[0]!;
+      let g = groups.get(s);
+      if (!g) groups.set(s, (g = []));
+      g.push(e);
+    }
+    const [only] = groups.keys();
+    if (groups.size === 1 && only!.range.startingHashKey === r.explicitHashKey) {
+      r.shardId = only!.range.shardId;
+      insertRetry(only!.retries, r);
+      return;
+    }
+    this.counters.retriesRebuilt++;
+    for (const [s, entries] of groups) {
+      const b = new AggregateBuilder();
+      for (const e of entries) b.add({ partitionKey: e.key.pk, data: e.data });
+      const data = b.encode();
+      const first = entries[0]!.key;
+      const keys = r.keys.filter((k) => entries.some((e) => e.key === k));
+      let bornAt = Infinity;
+      for (const e of entries) bornAt = Math.min(bornAt, e.at);
+      const part: OutRecord = { ...r, data, partitionKey: first.pk, explicitHashKey: s.range.startingHashKey, hash: s.range.start, cost: data.length + first.pkLen, entries, keys, bornAt, shardId: s.range.shardId };
+      insertRetry(s.retries, part);
+    }
   }
 
   private retryOrExpire(r: OutRecord, reason: string, now: number): void {
@@ -571,14 +629,21 @@ export class KinesisProducer {
     this.requeueRetry(r);
   }
 
-  private acknowledge(r: OutRecord): void {
+  /**
+   * Kinesis took the record. User records listed in `resend` landed on a shard whose range
+   * excludes them: they go back to the front of their keys' queues (a held key stays held until
+   * then, so nothing newer overtakes them) and are sent again against the current map.
+   */
+  private acknowledge(r: OutRecord, resend?: ReadonlySet<number>): void {
     this.counters.recordsPut++;
     if (isAggregate(r.data)) this.counters.aggregatesPut++;
     this.counters.bytesPut += r.cost;
-    this.counters.eventsAcked += r.entries.length;
+    const placed = resend ? r.entries.filter((_, i) => !resend.has(i)) : r.entries;
+    if (resend) this.putBack(r.entries.filter((_, i) => resend.has(i)));
+    this.counters.eventsAcked += placed.length;
     let owner: RecordOwner | undefined;
     let n = 0;
-    for (const e of r.entries) {
+    for (const e of placed) {
       if (e.owner !== owner) {
         if (owner) owner.acked(n);
         owner = e.owner;
@@ -587,7 +652,36 @@ export class KinesisProducer {
       n++;
     }
     if (owner) owner.acked(n);
-    this.settled(r);
+    this.settled(r, placed);
+  }
+
+  /** Returns unacknowledged events to the front of their keys' queues, in their order. */
+  private putBack(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    this.counters.eventsResent += entries.length;
+    const byKey = new Map<KeyState, Entry[]>();
+    for (const e of entries) {
+      // Without strict order an emptied key may have been forgotten and made anew since.
+      let k = this.keys.get(e.key.pk);
+      if (!k) this.keys.set(e.key.pk, (k = e.key));
+      let g = byKey.get(k);
+      if (!g) byKey.set(k, (g = []));
+      g.push(e);
+    }
+    for (const [k, group] of byKey) {
+      let bytes = 0;
+      for (const e of group) {
+        e.key = k;
+        bytes += e.data.length;
+      }
+      k.queue.splice(k.head, 0, ...group);
+      k.queuedBytes += bytes;
+      if (k.shard) k.shard.readyBytes += bytes;
+      this.queuedEvents += group.length;
+      this.queuedBytes += bytes;
+      if (!k.inFlight && !k.ready) this.makeReady(k);
+    }
+    this.unsentSince ??= this.now();
   }
 
   private expire(r: OutRecord, reason: string): void {
@@ -599,16 +693,17 @@ export class KinesisProducer {
       items.push({ position: e.position, reason, data: e.data });
     }
     for (const [owner, items] of byOwner) owner.deadLettered(items);
-    this.settled(r);
+    this.settled(r, r.entries);
   }
 
-  private settled(r: OutRecord): void {
+  /** `done`: the record's events that are finished (the rest were put back to be sent again). */
+  private settled(r: OutRecord, done: readonly Entry[]): void {
     let bytes = 0;
-    for (const e of r.entries) {
+    for (const e of done) {
       bytes += e.data.length;
       this.outstanding.remove(e.at);
     }
-    this.counters.bufferedEvents -= r.entries.length;
+    this.counters.bufferedEvents -= done.length;
     this.counters.bufferedBytes -= bytes;
     for (const k of r.keys) {
       k.inFlight = false;

@@ -16,9 +16,11 @@ export interface ProducerCounters {
   throttled: number;
   /** Records a PutRecords call did not write, by AWS error code (a whole failed call counts each of its records). */
   failuresByCode: Map<string, number>;
-  /** User records sent again because a reshard put them on a shard whose hash range excludes them. */
-  wrongShardResends: number;
   shardMapRefreshes: number;
+  /** User records sent again because Kinesis put them on a shard whose hash range excludes them (a stale map after a split). */
+  eventsResent: number;
+  /** Retried aggregates rebuilt for the current shard map instead of being re-sent with a stale hash key. */
+  retriesRebuilt: number;
   filesRead: number;
   filesDone: number;
   filesRejected: number;
@@ -48,8 +50,9 @@ export function createProducerCounters(): ProducerCounters {
     retries: 0,
     throttled: 0,
     failuresByCode: new Map(),
-    wrongShardResends: 0,
     shardMapRefreshes: 0,
+    eventsResent: 0,
+    retriesRebuilt: 0,
     filesRead: 0,
     filesDone: 0,
     filesRejected: 0,

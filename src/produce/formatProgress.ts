@@ -12,6 +12,7 @@ export function formatProgress(c: ProducerCounters, prevAcked: number, intervalM
     `retries ${n(c.retries)}`,
     `throttled ${n(c.throttled)}`,
   ];
+  if (c.eventsResent > 0) parts.push(`re-sent (wrong shard) ${n(c.eventsResent)}`);
   if (c.eventsDeadLettered + c.eventsInvalid > 0) parts.push(`dead letters ${n(c.eventsDeadLettered + c.eventsInvalid)}`);
   return 'produce: ' + parts.join(' | ');
 }

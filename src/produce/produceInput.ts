@@ -89,6 +89,8 @@ export async function produceInput(
         calls: counters.putCalls,
         retries: counters.retries,
         throttled: counters.throttled,
+        resentWrongShard: counters.eventsResent,
+        retriesRebuilt: counters.retriesRebuilt,
         deadLetters: counters.eventsDeadLettered + counters.eventsInvalid,
         seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
       },

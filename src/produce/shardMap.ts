@@ -8,9 +8,11 @@ export interface ShardRange {
   startingHashKey: string;
 }
 
-/** Open shards sorted by their hash-key range. */
+/** Open shards sorted by their hash-key range, and every listed shard (closed ones too) by id. */
 export interface ShardMap {
   readonly shards: readonly ShardRange[];
+  /** Where PutRecords may report a record landed: any shard ListShards returned. */
+  readonly byId: ReadonlyMap<string, ShardRange>;
 }
 
 export interface ShardDescription {
@@ -22,19 +24,25 @@ export interface ShardDescription {
 /** The shard map from ListShards output: closed shards (with an ending sequence number) are left out. */
 export function buildShardMap(shards: readonly ShardDescription[]): ShardMap {
   const open: ShardRange[] = [];
+  const byId = new Map<string, ShardRange>();
   for (const s of shards) {
-    if (s.SequenceNumberRange?.EndingSequenceNumber !== undefined) continue;
     if (!s.ShardId || !s.HashKeyRange?.StartingHashKey || !s.HashKeyRange.EndingHashKey) continue;
-    open.push({ shardId: s.ShardId, start: BigInt(s.HashKeyRange.StartingHashKey), end: BigInt(s.HashKeyRange.EndingHashKey), startingHashKey: s.HashKeyRange.StartingHashKey });
+    const range = { shardId: s.ShardId, start: BigInt(s.HashKeyRange.StartingHashKey), end: BigInt(s.HashKeyRange.EndingHashKey), startingHashKey: s.HashKeyRange.StartingHashKey };
+    byId.set(s.ShardId, range);
+    if (s.SequenceNumberRange?.EndingSequenceNumber === undefined) open.push(range);
   }
   open.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  return { shards: open };
+  return { shards: open, byId };
 }
 
 /** Kinesis's hash of a partition key: MD5 read as an unsigned 128-bit big-endian integer. */
 export function hashKeyOf(partitionKey: string): bigint {
   const d = createHash('md5').update(partitionKey, 'utf8').digest();
   return (d.readBigUInt64BE(0) << 64n) | d.readBigUInt64BE(8);
+}
+
+export function rangeHolds(range: Pick<ShardRange, 'start' | 'end'>, hashKey: bigint): boolean {
+  return hashKey >= range.start && hashKey <= range.end;
 }
 
 /** Index of the open shard whose range holds `hashKey`, or -1 when none does (a gap while resharding). */

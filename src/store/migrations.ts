@@ -183,4 +183,18 @@ export const migrations: Migration[] = [
       )${d === 'mysql' ? ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4' : ''}`,
     ]),
   },
+  {
+    version: 5,
+    name: 'stream_identity',
+    up: both((t, d) => [
+      // The stream an application's leases were made for; a stream re-created under the same name is refused at start.
+      `CREATE TABLE IF NOT EXISTS stream_identity (
+        app VARCHAR(64) NOT NULL PRIMARY KEY,
+        stream_name VARCHAR(128) NOT NULL,
+        stream_arn VARCHAR(512) NOT NULL,
+        created_ms ${t.ts} NOT NULL,
+        recorded_at ${t.ts} NOT NULL
+      )${d === 'mysql' ? ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4' : ''}`,
+    ]),
+  },
 ];

@@ -28,10 +28,8 @@ describe('chaos (short)', () => {
       archiveWorkers: 1,
       seed: 4242,
       drainTimeoutMs: 180_000,
-      // On the faithful Kinesis. On-demand resharding (3 splits and 5 merges on top of the plan's) made this run
-      // report 431 per-user order violations: the producer's wrong-shard aggregates after a split (issue 13,
-      // Deliver 2, on the clients branch). Switch it on (delete this line) once that fix is in.
-      onDemand: false,
+      // On the faithful Kinesis with on-demand resharding (the runner's default): before the producer re-sent
+      // user records that a split put on the wrong shard, this run reported 431 per-user order violations.
       log: silentLog,
       out: (line) => t.diagnostic(line),
     });

@@ -24,8 +24,13 @@ export const fastCoordinator: CoordinatorOptions = {
   shardSyncIntervalMs: 500,
   maxRecordsPerFetch: 10_000,
   maxBytesPerFetch: 1024 * 1024,
+  // The floor every reader keeps; kinesalite enforces no read limits, so the whole shard is this worker's.
+  intervalMs: 200,
+  share: 1,
+  shardCallsPerSec: 5,
+  shardBytesPerSec: 2 * 1024 * 1024,
   idleMs: 20,
-  idleMaxMs: 100,
+  idleMaxMs: 200,
   watchdogMs: 30_000,
 };
 

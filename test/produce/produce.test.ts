@@ -5,12 +5,21 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { main } from '../../src/cli/main.ts';
 import { parseEventFile } from '../../src/events/parseEventFile.ts';
 import { writeGeneratedFiles } from '../../src/generate/writeGeneratedFiles.ts';
+import { ensureStream } from '../../src/setup/ensureStream.ts';
+import { auditStreamView, streamViolations } from '../../src/audit/auditStreamView.ts';
+import { readInputEvents } from '../../src/audit/readInputEvents.ts';
+import { readKclView } from '../../src/audit/readKclView.ts';
+import { readerOptions } from '../../src/consumers/readerOptions.ts';
+import { createReadCounters } from '../../src/coordinator/ShardReader.ts';
+import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
+import { silentLog } from '../helpers/consumerHarness.ts';
 import { startLimitProxy } from '../../src/local/startLimitProxy.ts';
-import { createStream, orderViolations, readStream } from '../helpers/readStream.ts';
+import { createStream, orderViolations, readStream, readStreamView } from '../helpers/readStream.ts';
 import { runCentos } from '../helpers/runCentos.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 
@@ -144,6 +153,67 @@ describe('centos produce against kinesalite', () => {
       }
     });
   }
+
+  it('a split and a merge while producing: no user record only on a shard that excludes it, every event in per-user order as a KCL reader sees it', async () => {
+    // Failed records make aggregates built before a reshard be retried after it.
+    const proxy = await startLimitProxy({ upstream: stack.kinesisEndpoint, port: 0, enforceLimits: false, faults: { failRecordFraction: 0.2 } });
+    after(() => proxy.close());
+    const run = await setupRun(2, proxy.endpoint, {
+      // Slow enough that both reshards happen mid-run; the map is only re-read when a put says it is stale.
+      CENTOS_PRODUCER_SHARD_BYTES_PER_SEC: '40000',
+      // Many users with a few events each: every aggregate carries users of both halves of a split shard.
+      CENTOS_PRODUCER_AGGREGATION_MAX_BYTES: '16384',
+      CENTOS_PRODUCER_SHARD_MAP_REFRESH_MS: '600000',
+      CENTOS_PRODUCER_RETRY_INITIAL_MS: '5',
+      CENTOS_PRODUCER_RETRY_MAX_MS: '200',
+      CENTOS_LOG_LEVEL: 'info',
+    });
+    const ids = await generate(run, 8, 500, 1500, 4);
+    const k = kinesis();
+    const open = async () => ((await k.send(new ListShardsCommand({ StreamName: run.stream }))).Shards ?? []).filter((x) => x.SequenceNumberRange?.EndingSequenceNumber === undefined);
+    const doneFiles = async () => (await ls(run.env.CENTOS_PATHS_DONE!)).length;
+    const inStream = async () => (await readStreamView(k, run.stream)).events.length;
+    // Files finish together (every user has events in every file), so progress is read from the stream itself.
+    const waitInStream = async (n: number) => {
+      for (const until = Date.now() + 120_000; (await inStream()) < n; ) {
+        assert.ok(Date.now() < until, `waited for ${n} events in the stream`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    // A child process, so its log (with the re-send counters) can be read.
+    const producing = runCentos(['produce', '--once'], { env: run.env, timeoutMs: 170_000 });
+    await waitInStream(ids.length * 0.2);
+    const [s0] = (await open()).sort((a, b) => (a.ShardId! < b.ShardId! ? -1 : 1));
+    const mid = ((BigInt(s0!.HashKeyRange!.StartingHashKey!) + BigInt(s0!.HashKeyRange!.EndingHashKey!)) / 2n).toString();
+    await k.send(new SplitShardCommand({ StreamName: run.stream, ShardToSplit: s0!.ShardId!, NewStartingHashKey: mid }));
+    await ensureStream(k, { name: run.stream, shards: 2, retentionHours: 24, pollMs: 20 });
+    await waitInStream(ids.length * 0.5);
+    const shards = (await open()).sort((a, b) => (BigInt(a.HashKeyRange!.StartingHashKey!) < BigInt(b.HashKeyRange!.StartingHashKey!) ? -1 : 1));
+    const [, upper, other] = shards;
+    await k.send(new MergeShardsCommand({ StreamName: run.stream, ShardToMerge: upper!.ShardId!, AdjacentShardToMerge: other!.ShardId! }));
+    await ensureStream(k, { name: run.stream, shards: 2, retentionHours: 24, pollMs: 20 });
+    assert.ok((await inStream()) < ids.length * 0.9, 'the merge happened while producing');
+    const r = await producing;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await doneFiles(), 8);
+    const view = await readStreamView(k, run.stream);
+    const got = new Set(view.events.map((e) => e.event.eventId));
+    assert.deepEqual(ids.filter((id) => !got.has(id)), [], 'no event only on a shard that excludes it');
+    assert.deepEqual(orderViolations(view.events, view.parentsOf), []);
+    // The stale map did send aggregates to the lower child (kinesalite places them by ExplicitHashKey, as AWS does):
+    // their copies there are what a KCL reader drops, and every one of them was sent again.
+    assert.ok(view.dropped.length > 0, 'the split put some user records on a shard that excludes them');
+    assert.ok(view.dropped.every((d) => got.has(d.event.eventId)));
+    const finished = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"produce finished"'))!) as { resentWrongShard: number; retriesRebuilt: number };
+    assert.ok(finished.resentWrongShard >= view.dropped.length, `re-sent ${finished.resentWrongShard} for ${view.dropped.length} misplaced`);
+    // The audit's own KCL reading agrees with the independent reader.
+    const reads = createReadCounters();
+    const kcl = await readKclView({ kinesis: sdkKinesisReadPort(k, run.stream), options: readerOptions(stack.settings().config.coordinator), counters: reads, log: silentLog });
+    const audit = auditStreamView(kcl.shards, kcl.records, (await readInputEvents(run.env.CENTOS_PATHS_DONE!)).events, reads.subRecordsDropped);
+    assert.equal(streamViolations(audit), 0, audit.examples.join('\n'));
+    assert.equal(audit.droppedOutOfRange, view.dropped.length);
+    process.stderr.write(`# split+merge: ${view.dropped.length} misplaced copies dropped, ${finished.resentWrongShard} re-sent, ${finished.retriesRebuilt} retried aggregates rebuilt\n`);
+  });
 
   it('accepts the original project\'s files unchanged, with deterministic event ids', async () => {
     const run = await setupRun(2);
