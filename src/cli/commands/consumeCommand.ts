@@ -25,7 +25,7 @@ export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'):
       const { buildContext } = await import('../context.ts');
       const { startConsumer } = await import('../../consumers/startConsumer.ts');
       const { serveRoleMetrics } = await import('../../metrics/serveRoleMetrics.ts');
-      const { registerWorkerMetrics } = await import('../../metrics/workerMetrics.ts');
+      const { workerMetrics } = await import('../../metrics/workerMetrics.ts');
       const ctx = buildContext(io, c.optsWithGlobals(), { 'metrics.port': opts.metricsPort });
       const roleName = fixedRole ?? opts.role!;
       const role = consumerRoles[roleName]!;
@@ -34,8 +34,9 @@ export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'):
       let consumer: Awaited<ReturnType<typeof startConsumer>> | undefined;
       const metrics = await serveRoleMetrics(ctx, roleName, () => (consumer ? { ok: true, reasons: [], app, worker: consumer.handle.workerId, shards: consumer.handle.shards() } : { ok: false, reasons: ['starting'] }));
       try {
-        consumer = await startConsumer(ctx.settings, role, log, opts.workerId);
-        registerWorkerMetrics(metrics.registry, app, consumer.handle);
+        const wm = workerMetrics(metrics.registry, app);
+        consumer = await startConsumer(ctx.settings, role, log, opts.workerId, wm.observer);
+        wm.register(consumer);
         log.info({ app, worker: consumer.handle.workerId, stream: ctx.settings.config.stream.name }, 'consumer started');
         if (!ctx.signal.aborted) await Promise.race([new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true })), consumer.handle.done]);
         await consumer.stop();
