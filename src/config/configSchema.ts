@@ -158,6 +158,12 @@ export const configSchema = z.strictObject({
       shutdownTimeoutMs: z.number().int().min(0).default(10_000).describe('on SIGINT/SIGTERM, how long to wait for in-flight events before leaving their files in paths.watch'),
     })
     .prefault({}),
+  metrics: z
+    .strictObject({
+      port: port.optional().describe('when set, `produce`, `consume` and `schedule` serve Prometheus /metrics and /healthz on this port (0 = any free port, printed at start); also --metrics-port'),
+      host: z.string().min(1).default('127.0.0.1').describe('address the /metrics server binds; anything but loopback needs CENTOS_METRICS_TOKEN, then required as Authorization: Bearer on every scrape'),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),

@@ -7,6 +7,7 @@ import { configSchema, type Config } from './configSchema.ts';
 export interface Secrets {
   dbPassword?: string;
   dashboardToken?: string;
+  metricsToken?: string;
 }
 
 export interface Settings {
@@ -159,5 +160,6 @@ export function loadConfig(input: LoadConfigInput = {}): Settings {
   const secrets: Secrets = {};
   if (env.CENTOS_DB_PASSWORD) secrets.dbPassword = env.CENTOS_DB_PASSWORD;
   if (env.CENTOS_DASHBOARD_TOKEN) secrets.dashboardToken = env.CENTOS_DASHBOARD_TOKEN;
+  if (env.CENTOS_METRICS_TOKEN) secrets.metricsToken = env.CENTOS_METRICS_TOKEN;
   return { config: result.data!, secrets, ...(configFile ? { configFile } : {}) };
 }

@@ -12,6 +12,8 @@ export interface RoleEnv {
 export interface RoleInstance {
   processor: ProcessorFactory;
   close(): Promise<void>;
+  /** The role's own running totals (e.g. duplicates dropped), for /metrics. */
+  stats?(): Record<string, number>;
 }
 
 /** A consumer application centos can run: its app name and how to build its processor. */

@@ -1,6 +1,6 @@
 import { createKinesisClient } from '../aws/awsClients.ts';
 import type { Settings } from '../config/loadConfig.ts';
-import { runConsumer, type ConsumerHandle } from '../coordinator/runConsumer.ts';
+import { runConsumer, type ConsumerHandle, type ConsumerObserver } from '../coordinator/runConsumer.ts';
 import type { IteratorStart } from '../kinesis/KinesisReadPort.ts';
 import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
@@ -18,10 +18,12 @@ export interface RunningConsumer {
   handle: ConsumerHandle;
   /** Graceful stop, then closes the clients. */
   stop(): Promise<void>;
+  /** The role's own running totals (empty for a role that keeps none). */
+  roleStats(): Record<string, number>;
 }
 
 /** Wires a consumer role to the coordinator runtime with the configured store and Kinesis client. */
-export async function startConsumer(settings: Settings, role: ConsumerRole, log: Logger, workerId?: string): Promise<RunningConsumer> {
+export async function startConsumer(settings: Settings, role: ConsumerRole, log: Logger, workerId?: string, observer?: ConsumerObserver): Promise<RunningConsumer> {
   const { config } = settings;
   const store = openConfiguredStore(settings);
   const leaseStore = openConfiguredStore(settings, 'leases');
@@ -33,12 +35,13 @@ export async function startConsumer(settings: Settings, role: ConsumerRole, log:
     processor: instance.processor,
     options: coordinatorOptions(config.coordinator),
     initialPosition: initialPositionOf(settings),
-    deps: { store, leaseStore, kinesis: sdkKinesisReadPort(kinesis, config.stream.name), log },
+    deps: { store, leaseStore, kinesis: sdkKinesisReadPort(kinesis, config.stream.name), log, ...(observer ? { observer } : {}) },
     ...(workerId ? { workerId } : {}),
   });
   let stopped: Promise<void> | undefined;
   return {
     handle,
+    roleStats: () => instance.stats?.() ?? {},
     stop() {
       stopped ??= (async () => {
         await handle.stop();

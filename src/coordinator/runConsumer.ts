@@ -12,6 +12,7 @@ import { LeaseLostError } from './LeaseLostError.ts';
 import { LeaseStore } from './LeaseStore.ts';
 import { comparePosition, SHARD_END, type Position } from './position.ts';
 import { createReadCounters, ShardReader, type Fetched, type ReadCounters, type ReaderOptions } from './ShardReader.ts';
+import { createShardStats, teeReadCounters, type ShardStats } from './ShardStats.ts';
 import { verifyStreamIdentity } from './verifyStreamIdentity.ts';
 
 export interface ShardContext {
@@ -57,6 +58,7 @@ export interface ConsumerDeps {
   kinesis: KinesisReadPort;
   log: Logger;
   now?: () => number;
+  observer?: ConsumerObserver;
 }
 
 export interface RunConsumerInput {
@@ -82,6 +84,14 @@ export interface ConsumerCounters extends ReadCounters {
   stuckBatches: number;
   /** ListShards calls that failed (retried with backoff; lease work goes on from the lease table). */
   shardSyncFailures: number;
+  /** Commits refused because another worker holds the lease now (nothing was written). */
+  fencedCommits: number;
+}
+
+/** Hears how long each batch and each commit took (metrics); a throwing observer is ignored. */
+export interface ConsumerObserver {
+  batch?(shardId: string, seconds: number, records: number): void;
+  commit?(shardId: string, seconds: number, outcome: 'ok' | 'fenced' | 'failed'): void;
 }
 
 export interface ConsumerHandle {
@@ -89,6 +99,8 @@ export interface ConsumerHandle {
   readonly counters: ConsumerCounters;
   /** Shards this worker is working now. */
   shards(): string[];
+  /** Per shard this worker holds: reads, records, lag and the time of its last commit. */
+  shardStats(): ShardStats[];
   /** Graceful: stop fetching → finish in-flight batches → flush and commit → release leases. */
   stop(): Promise<void>;
   /** Like a crash: stop everything at once, commit nothing, release nothing. */
@@ -111,6 +123,7 @@ interface ShardTask {
   /** Processing is over; the lease is being released. */
   finished: boolean;
   millisBehind: number | null;
+  stats: ShardStats;
   promise: Promise<void>;
 }
 
@@ -138,7 +151,15 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
     processorErrors: 0,
     stuckBatches: 0,
     shardSyncFailures: 0,
+    fencedCommits: 0,
     ...createReadCounters(),
+  };
+  const observe = (f: () => void) => {
+    try {
+      f();
+    } catch {
+      // metrics must never break a worker
+    }
   };
   const planning = new AbortController();
   const renewing = new AbortController();
@@ -184,13 +205,18 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
         if (committed && comparePosition(upTo, committed) < 0) throw new Error(`${task.shardId}: checkpoint ${upTo.seq}/${upTo.sub} is behind ${committed.seq}/${committed.sub}`);
         for (let attempt = 1; ; attempt++) {
           if (task.lost || abandoned) throw new LeaseLostError(app, task.shardId, task.epoch);
+          const t0 = performance.now();
           try {
             const r = await leases.fencedCommit(app, task.shardId, me, task.epoch, upTo, work, { signal: task.abandon.signal });
             committed = upTo;
             counters.commits++;
+            task.stats.lastCommitAt = now();
+            observe(() => deps.observer?.commit?.(task.shardId, (performance.now() - t0) / 1000, 'ok'));
             return r;
           } catch (err) {
+            observe(() => deps.observer?.commit?.(task.shardId, (performance.now() - t0) / 1000, err instanceof LeaseLostError ? 'fenced' : 'failed'));
             if (err instanceof LeaseLostError) {
+              counters.fencedCommits++;
               markLost(task, 'commit fenced off');
               throw err;
             }
@@ -233,7 +259,7 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
         from: lease.checkpoint,
         initial: start,
         options: o,
-        counters,
+        counters: teeReadCounters(counters, task.stats),
         log,
         signal: AbortSignal.any([task.controller.signal, attempt.signal]),
         shardGone: async () => !(await deps.kinesis.listShards()).some((s) => s.shardId === task.shardId),
@@ -250,11 +276,14 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
           // Read ahead while the processor works on this batch.
           pending = batch.end ? undefined : reader.next();
           if (batch.records.length > 0) {
+            const t0 = performance.now();
             await watched(task, 'processBatch', processor.processBatch(batch.records, { millisBehindLatest: batch.millisBehindLatest }));
+            observe(() => deps.observer?.batch?.(task.shardId, (performance.now() - t0) / 1000, batch.records.length));
             counters.records += batch.records.length;
+            task.stats.records += batch.records.length;
             counters.batches++;
           }
-          if (batch.millisBehindLatest !== undefined) task.millisBehind = batch.millisBehindLatest;
+          if (batch.millisBehindLatest !== undefined) task.millisBehind = task.stats.millisBehindLatest = batch.millisBehindLatest;
           if (batch.end) {
             await watched(task, 'shardEnded', processor.shardEnded?.() ?? Promise.resolve());
             await leases.fencedCommit(app, task.shardId, me, task.epoch, SHARD_END, undefined, { signal: task.abandon.signal });
@@ -297,6 +326,7 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
       release: false,
       finished: false,
       millisBehind: null,
+      stats: createShardStats(shardId, now()),
       promise: Promise.resolve(),
     };
     tasks.set(shardId, task);
@@ -457,6 +487,7 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
     workerId: me,
     counters,
     shards: () => [...tasks.values()].filter((t) => !t.lost).map((t) => t.shardId),
+    shardStats: () => [...tasks.values()].filter((t) => !t.lost).map((t) => t.stats),
     async stop() {
       log.info({ shards: handle.shards() }, 'stopping: finishing in-flight batches, committing, releasing leases');
       planning.abort();

@@ -8,6 +8,10 @@ export const dashboardRole: ConsumerRole = {
     // Loaded here, not at start-up: listing the roles (`centos --help`) must not load the event schema.
     const { dashboardProcessor } = await import('./dashboardProcessor.ts');
     const counters: DashboardCounters = { batches: 0, applied: 0, duplicates: 0, outOfOrder: 0, deadLetters: 0 };
-    return { processor: dashboardProcessor(env.settings.config.apps.dashboard, counters), close: async () => env.log.info({ dashboard: counters }, 'dashboard totals') };
+    return {
+      processor: dashboardProcessor(env.settings.config.apps.dashboard, counters),
+      close: async () => env.log.info({ dashboard: counters }, 'dashboard totals'),
+      stats: () => ({ ...counters }),
+    };
   },
 };

@@ -8,6 +8,7 @@ import { consumerRoles } from '../consumers/consumerRoles.ts';
 import { formatProxyStats } from '../local/formatProxyStats.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { runSetup } from '../setup/runSetup.ts';
+import { freePort } from '../util/freePort.ts';
 import { DemoProcesses } from './DemoProcesses.ts';
 import { embeddedPipelineEnv } from './embeddedPipelineEnv.ts';
 import { startEmbeddedStack } from './startEmbeddedStack.ts';
@@ -77,17 +78,25 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await runSetup(settings, { log: o.log });
     o.out(`embedded Kinesis ${stack.kinesisEndpoint}${stack.proxy ? ` (faithful: AWS limits, quotas, expiry${o.chaos ? ', on-demand resharding' : ''})` : ''} · S3 ${stack.s3Endpoint} · DB ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
     procs.start('generate', ['generate', '1000000', String(o.rowsPerFile ?? 500), '--interval-ms', String(o.fileEveryMs ?? 2000), '--duplicates', '0.05', '--users', '500']);
-    procs.start('produce', ['produce']);
+    // Each role serves its own /metrics on a port fixed for the run, so a restarted worker keeps its URL.
+    const metricsUrls: string[] = [];
+    const startWithMetrics = async (name: string, args: string[], killable = false) => {
+      const port = await freePort();
+      procs.start(name, [...args, '--metrics-port', String(port)], killable);
+      metricsUrls.push(`${name} http://127.0.0.1:${port}/metrics`);
+    };
+    await startWithMetrics('produce', ['produce']);
     const workers = ['dashboard-1', 'dashboard-2'];
-    procs.start('dashboard-1', ['consume', '--role', 'dashboard'], true);
-    procs.start('dashboard-2', ['consume', '--role', 'dashboard'], true);
+    await startWithMetrics('dashboard-1', ['consume', '--role', 'dashboard'], true);
+    await startWithMetrics('dashboard-2', ['consume', '--role', 'dashboard'], true);
     if (consumerRoles.archive) {
-      procs.start('archive-1', ['consume', '--role', 'archive'], true);
+      await startWithMetrics('archive-1', ['consume', '--role', 'archive'], true);
       workers.push('archive-1');
     }
-    procs.start('schedule', ['schedule']);
+    await startWithMetrics('schedule', ['schedule']);
     procs.start('serve', ['serve']);
     o.out(`dashboard  http://127.0.0.1:${o.port}/`);
+    o.out(`metrics    ${[...metricsUrls, `serve http://127.0.0.1:${o.port}/metrics`].join('\n           ')}`);
     o.out(`logs       ${path.join(dir, 'logs')}`);
     o.out(o.durationS ? `running for ${o.durationS} s${o.chaos ? ' with chaos (kill -9 of a random worker every few seconds)' : ''}…` : 'Ctrl-C to stop.');
 

@@ -5,6 +5,7 @@ import { AggregateBuilder } from '../kinesis/kplAggregation.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { backoffDelay, retry } from '../util/retry.ts';
 import { classifyPutResult, type PutOutcome } from './classifyPutResult.ts';
+import { OutstandingAges } from './OutstandingAges.ts';
 import { freshCallBytes } from './freshCallBytes.ts';
 import { insertRetry } from './insertRetry.ts';
 import type { KinesisPort, PutEntry } from './KinesisPort.ts';
@@ -128,6 +129,7 @@ export class KinesisProducer {
   private readonly random: () => number;
   private readonly counters: ProducerCounters;
   private readonly log: Logger;
+  private readonly outstanding = new OutstandingAges();
 
   constructor(
     private readonly s: ProducerSettings,
@@ -161,6 +163,11 @@ export class KinesisProducer {
     this.refreshTimer.unref();
   }
 
+  /** When the oldest event not yet acknowledged or dead-lettered was handed in; undefined when none is. */
+  oldestUnackedAt(): number | undefined {
+    return this.outstanding.oldestMs();
+  }
+
   hasRoom(): boolean {
     return this.counters.bufferedEvents < this.s.maxBufferedRecords && this.counters.bufferedBytes < this.s.maxBufferedBytes;
   }
@@ -182,6 +189,7 @@ export class KinesisProducer {
       this.keys.set(partitionKey, k);
     }
     k.queue.push({ key: k, data, owner, position, at: now });
+    this.outstanding.add(now);
     k.queuedBytes += data.length;
     if (k.shard) k.shard.readyBytes += data.length;
     this.counters.eventsRead++;
@@ -523,6 +531,7 @@ export class KinesisProducer {
           const now = this.now();
           this.notePutLatency(now - t0);
           this.counters.putCallErrors++;
+          countFailure(this.counters, awsErrorName(err) ?? 'CallFailed', call.length);
           const reason = awsErrorName(err) ?? describeCause(err);
           this.logFailure({ err: describeCause(err), records: call.length }, 'PutRecords call failed; retrying');
           if (awsErrorName(err) === 'ResourceNotFoundException') void this.requestRefresh();
@@ -539,6 +548,7 @@ export class KinesisProducer {
   private settlePut(call: OutRecord[], o: PutOutcome): void {
     const now = this.now();
     this.counters.throttled += o.throttled;
+    for (const f of o.failed) countFailure(this.counters, f.errorCode);
     for (const i of o.acked) this.acknowledge(call[i]!);
     for (const m of o.misplaced) this.acknowledge(call[m.index]!, new Set(m.users));
     // Still unknown after a refresh: nothing says where those user records belong, so all go again.
@@ -626,6 +636,7 @@ export class KinesisProducer {
    */
   private acknowledge(r: OutRecord, resend?: ReadonlySet<number>): void {
     this.counters.recordsPut++;
+    if (isAggregate(r.data)) this.counters.aggregatesPut++;
     this.counters.bytesPut += r.cost;
     const placed = resend ? r.entries.filter((_, i) => !resend.has(i)) : r.entries;
     if (resend) this.putBack(r.entries.filter((_, i) => resend.has(i)));
@@ -688,7 +699,10 @@ export class KinesisProducer {
   /** `done`: the record's events that are finished (the rest were put back to be sent again). */
   private settled(r: OutRecord, done: readonly Entry[]): void {
     let bytes = 0;
-    for (const e of done) bytes += e.data.length;
+    for (const e of done) {
+      bytes += e.data.length;
+      this.outstanding.remove(e.at);
+    }
     this.counters.bufferedEvents -= done.length;
     this.counters.bufferedBytes -= bytes;
     for (const k of r.keys) {
@@ -699,4 +713,13 @@ export class KinesisProducer {
     if (this.roomWaiters.length > 0 && this.hasRoom()) for (const w of this.roomWaiters.splice(0)) w();
     if (this.counters.bufferedEvents === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
+}
+
+function countFailure(c: ProducerCounters, code: string, n = 1): void {
+  c.failuresByCode.set(code, (c.failuresByCode.get(code) ?? 0) + n);
+}
+
+/** A KPL aggregate starts with the magic bytes F3 89 9A C2. */
+function isAggregate(data: Buffer): boolean {
+  return data.length > 4 && data[0] === 0xf3 && data[1] === 0x89 && data[2] === 0x9a && data[3] === 0xc2;
 }

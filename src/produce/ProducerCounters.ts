@@ -5,6 +5,8 @@ export interface ProducerCounters {
   eventsDeadLettered: number;
   eventsInvalid: number;
   recordsPut: number;
+  /** Kinesis records that were KPL aggregates. */
+  aggregatesPut: number;
   bytesPut: number;
   putCalls: number;
   putCallErrors: number;
@@ -12,6 +14,8 @@ export interface ProducerCounters {
   putLatencyMsMax: number;
   retries: number;
   throttled: number;
+  /** Records a PutRecords call did not write, by AWS error code (a whole failed call counts each of its records). */
+  failuresByCode: Map<string, number>;
   shardMapRefreshes: number;
   /** User records sent again because Kinesis put them on a shard whose hash range excludes them (a stale map after a split). */
   eventsResent: number;
@@ -37,6 +41,7 @@ export function createProducerCounters(): ProducerCounters {
     eventsDeadLettered: 0,
     eventsInvalid: 0,
     recordsPut: 0,
+    aggregatesPut: 0,
     bytesPut: 0,
     putCalls: 0,
     putCallErrors: 0,
@@ -44,6 +49,7 @@ export function createProducerCounters(): ProducerCounters {
     putLatencyMsMax: 0,
     retries: 0,
     throttled: 0,
+    failuresByCode: new Map(),
     shardMapRefreshes: 0,
     eventsResent: 0,
     retriesRebuilt: 0,

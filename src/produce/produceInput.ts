@@ -3,6 +3,9 @@ import { createKinesisClient, kinesisEndpoint } from '../aws/awsClients.ts';
 import type { Settings } from '../config/loadConfig.ts';
 import { CentosError } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';
+import type { Registry } from 'prom-client';
+import { registerProducerMetrics } from '../metrics/producerMetrics.ts';
+import type { Health } from '../metrics/startMetricsServer.ts';
 import { formatProgress } from './formatProgress.ts';
 import { KinesisProducer } from './KinesisProducer.ts';
 import { kinesisPortFrom } from './KinesisPort.ts';
@@ -16,13 +19,32 @@ import { runProducer, type ProducerInput, type RunProducerResult } from './runPr
 export async function produceInput(
   settings: Settings,
   input: ProducerInput,
-  o: { log: Logger; signal: AbortSignal; progressTo?: NodeJS.WritableStream & { isTTY?: boolean } },
+  o: {
+    log: Logger;
+    signal: AbortSignal;
+    progressTo?: NodeJS.WritableStream & { isTTY?: boolean };
+    /** Registers the producer's metrics here and points `health.check` at the producer. */
+    metrics?: { registry: Registry; health: { check: () => Health } };
+  },
 ): Promise<{ result: RunProducerResult; counters: ProducerCounters }> {
   const { config } = settings;
   const log = o.log.child({ component: 'produce' });
   const counters = createProducerCounters();
   const client = createKinesisClient(config, { maxAttempts: 1, maxSockets: config.producer.maxConcurrentCalls + 2 });
   const producer = new KinesisProducer({ ...config.producer, streamName: config.stream.name, endpoint: kinesisEndpoint(config) }, { kinesis: kinesisPortFrom(client), counters, log });
+  const oldestUnackedAgeMs = () => {
+    const at = producer.oldestUnackedAt();
+    return at === undefined ? undefined : Date.now() - at;
+  };
+  if (o.metrics) {
+    registerProducerMetrics(o.metrics.registry, counters, { oldestUnackedAgeMs, maxBufferedRecords: config.producer.maxBufferedRecords, maxBufferedBytes: config.producer.maxBufferedBytes });
+    // Unhealthy when events wait for an acknowledgement for more than half their TTL.
+    o.metrics.health.check = () => {
+      const age = oldestUnackedAgeMs() ?? 0;
+      const ok = age < config.producer.recordTtlMs / 2;
+      return { ok, reasons: ok ? [] : [`oldest unacknowledged event is ${Math.round(age / 1000)} s old (producer.recordTtlMs ${config.producer.recordTtlMs} ms)`], bufferedEvents: counters.bufferedEvents };
+    };
+  }
   let progress: NodeJS.Timeout | undefined;
   const started = performance.now();
   try {

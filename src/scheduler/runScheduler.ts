@@ -34,7 +34,19 @@ export interface SchedulerHandle {
  * Runs periodic jobs on exactly one active scheduler: a leader lease in the lease table. Others
  * wait as standbys and take over once the leader's lease expires (or at once when it stops).
  */
-export function runScheduler(o: { store: Store; log: Logger; jobs: Job[]; leaseDurationMs: number; tickMs: number; now?: () => number; id?: string }): SchedulerHandle {
+export interface SchedulerOptions {
+  store: Store;
+  log: Logger;
+  jobs: Job[];
+  leaseDurationMs: number;
+  tickMs: number;
+  now?: () => number;
+  id?: string;
+  /** Hears every job run: its duration and whether it succeeded (metrics). */
+  onJobRun?: (job: string, seconds: number, ok: boolean) => void;
+}
+
+export function runScheduler(o: SchedulerOptions): SchedulerHandle {
   const now = o.now ?? Date.now;
   const id = o.id ?? newWorkerId();
   const leases = new LeaseStore(o.store);
@@ -77,10 +89,13 @@ export function runScheduler(o: { store: Store; log: Logger; jobs: Job[]; leaseD
       if (t - (lastRun.get(job.name) ?? 0) < job.everyMs) continue;
       lastRun.set(job.name, t);
       const e = epoch;
+      const started = performance.now();
       try {
         await job.run({ store: o.store, now: t, log: log.child({ job: job.name }), fenced: (work) => leases.withLease(SCHEDULER_APP, LEADER, id, e, work) });
         runs[job.name] = (runs[job.name] ?? 0) + 1;
+        o.onJobRun?.(job.name, (performance.now() - started) / 1000, true);
       } catch (err) {
+        o.onJobRun?.(job.name, (performance.now() - started) / 1000, false);
         if (err instanceof LeaseLostError) {
           epoch = undefined;
           log.warn('lost scheduler leadership during a job; its writes were rolled back');

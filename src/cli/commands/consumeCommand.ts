@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { consumerRoles } from '../../consumers/consumerRoles.ts';
 import type { CliIo } from '../context.ts';
+import { nonNegativeInt } from '../parseArgs.ts';
 
 /** `centos consume --role <role>`: one worker of a consumer application, until SIGINT/SIGTERM. */
 export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'): Command {
@@ -17,17 +18,31 @@ export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'):
           'shards after coordinator.leaseDurationMs, and hand shards over at once on a graceful stop (Ctrl-C).\n\n' +
           roles.map((r) => `  ${r.padEnd(10)} ${consumerRoles[r]!.description}`).join('\n'),
       );
-  return cmd.option('--worker-id <id>', 'this worker\'s name in the lease table (default host:pid:random)').action(async (opts: { role?: string; workerId?: string }, c: Command) => {
-    const { buildContext } = await import('../context.ts');
-    const { startConsumer } = await import('../../consumers/startConsumer.ts');
-    const ctx = buildContext(io, c.optsWithGlobals());
-    const roleName = fixedRole ?? opts.role!;
-    const role = consumerRoles[roleName]!;
-    const log = ctx.log.child({ role: roleName });
-    const consumer = await startConsumer(ctx.settings, role, log, opts.workerId);
-    log.info({ app: role.appName(ctx.settings), worker: consumer.handle.workerId, stream: ctx.settings.config.stream.name }, 'consumer started');
-    if (!ctx.signal.aborted) await Promise.race([new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true })), consumer.handle.done]);
-    await consumer.stop();
-    log.info({ counters: consumer.handle.counters }, 'consumer stopped');
-  });
+  return cmd
+    .option('--worker-id <id>', 'this worker\'s name in the lease table (default host:pid:random)')
+    .option('--metrics-port <n>', 'serve /metrics and /healthz on this port, 0 = any free (config metrics.port)', nonNegativeInt)
+    .action(async (opts: { role?: string; workerId?: string; metricsPort?: number }, c: Command) => {
+      const { buildContext } = await import('../context.ts');
+      const { startConsumer } = await import('../../consumers/startConsumer.ts');
+      const { serveRoleMetrics } = await import('../../metrics/serveRoleMetrics.ts');
+      const { workerMetrics } = await import('../../metrics/workerMetrics.ts');
+      const ctx = buildContext(io, c.optsWithGlobals(), { 'metrics.port': opts.metricsPort });
+      const roleName = fixedRole ?? opts.role!;
+      const role = consumerRoles[roleName]!;
+      const app = role.appName(ctx.settings);
+      const log = ctx.log.child({ role: roleName });
+      let consumer: Awaited<ReturnType<typeof startConsumer>> | undefined;
+      const metrics = await serveRoleMetrics(ctx, roleName, () => (consumer ? { ok: true, reasons: [], app, worker: consumer.handle.workerId, shards: consumer.handle.shards() } : { ok: false, reasons: ['starting'] }));
+      try {
+        const wm = workerMetrics(metrics.registry, app);
+        consumer = await startConsumer(ctx.settings, role, log, opts.workerId, wm.observer);
+        wm.register(consumer);
+        log.info({ app, worker: consumer.handle.workerId, stream: ctx.settings.config.stream.name }, 'consumer started');
+        if (!ctx.signal.aborted) await Promise.race([new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true })), consumer.handle.done]);
+        await consumer.stop();
+        log.info({ counters: consumer.handle.counters }, 'consumer stopped');
+      } finally {
+        await metrics.close();
+      }
+    });
 }

@@ -24,17 +24,26 @@ export function produceCommand(io: CliIo): Command {
     .option('--file <file>', 'send this file once and exit (not moved); "-" reads stdin; repeatable', (v: string, acc: string[] = []) => [...acc, v])
     .option('--no-aggregation', 'one event per Kinesis record (config producer.aggregation)')
     .option('--stream <name>', 'stream name (config stream.name)')
+    .option('--metrics-port <n>', 'serve /metrics and /healthz on this port, 0 = any free (config metrics.port)', nonNegativeInt)
     .option('--settle-ms <ms>', 'quiet period before a file is read (config producer.settleMs; 0 when every writer renames complete files in)', nonNegativeInt)
     .addHelpText('after', '\nExamples:\n  centos generate 5 1000 && centos produce --once\n  centos produce --file events.jsonl\n  cat events.jsonl | centos produce --file -')
-    .action(async (opts: { once?: boolean; file?: string[]; aggregation: boolean; stream?: string; settleMs?: number }, cmd: Command) => {
+    .action(async (opts: { once?: boolean; file?: string[]; aggregation: boolean; stream?: string; settleMs?: number; metricsPort?: number }, cmd: Command) => {
       const { produceInput } = await import('../../produce/produceInput.ts');
       const { buildContext } = await import('../context.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals(), {
         'producer.aggregation': opts.aggregation === false ? false : undefined,
         'stream.name': opts.stream,
         'producer.settleMs': opts.settleMs,
+        'metrics.port': opts.metricsPort,
       });
+      const { serveRoleMetrics } = await import('../../metrics/serveRoleMetrics.ts');
+      const health = { check: () => ({ ok: true, reasons: [] as string[] }) };
+      const metrics = await serveRoleMetrics(ctx, 'produce', () => health.check());
       const input: ProducerInput = opts.file?.length ? { kind: 'files', files: opts.file, readStdin } : opts.once ? { kind: 'once' } : { kind: 'watch' };
-      await produceInput(ctx.settings, input, { log: ctx.log, signal: ctx.signal, progressTo: ctx.stderr });
+      try {
+        await produceInput(ctx.settings, input, { log: ctx.log, signal: ctx.signal, progressTo: ctx.stderr, metrics: { registry: metrics.registry, health } });
+      } finally {
+        await metrics.close();
+      }
     });
 }
