@@ -171,32 +171,35 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     it('a stream deleted and re-created under the same name is refused at start, naming the command that resets the leases', { timeout: 120_000 }, async (t) => {
       const e = await env(1, t);
       if (!e) return;
-      const records = await putRecords(e, { keys: 5, perKey: 2 });
-      const seen: Seen = [];
-      const first = worker(e, e.kinesis, 're-app', memoryApp(seen), {});
-      await waitFor('first stream read', () => seen.length >= records.length);
-      await first.stop();
-      const created = (await e.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: e.stream }))).StreamDescriptionSummary!.StreamCreationTimestamp!.getTime();
-      await e.kinesis.send(new DeleteStreamCommand({ StreamName: e.stream }));
-      await waitFor('stream deleted', async () => !(await e.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: e.stream })).catch(() => undefined)));
-      // kinesalite keeps creation times in whole seconds, dated 2 s back: the new stream must get a later one.
-      await waitFor('a later creation second', () => Date.now() >= created + 3_000);
-      await e.kinesis.send(new CreateStreamCommand({ StreamName: e.stream, ShardCount: 1 }));
-      await ensureStream(e.kinesis, { name: e.stream, shards: 1, retentionHours: 24, pollMs: 20 });
-      const second = worker(e, e.kinesis, 're-app', memoryApp(seen), {});
-      const err = await second.done.then(
-        () => undefined,
-        (x: unknown) => x,
-      );
-      assert.ok(err instanceof StreamRecreatedError, String(err));
-      assert.match(err.message, /re-created/);
-      assert.match(err.message, /centos reset-leases --app re-app --yes/);
-      assert.ok((await new LeaseStore(e.store).listLeases('re-app')).every((l) => l.owner === null), 'the refused worker took no lease');
-      await resetLeases(e.store, 're-app', Date.now(), fastCoordinator.leaseDurationMs);
-      const again = await putRecords(e, { keys: 5, perKey: 2, startN: 10 });
-      const third = worker(e, e.kinesis, 're-app', memoryApp(seen), {});
-      await waitFor('the new stream read after the reset', () => again.every((r) => seen.some((s) => s.pk === r.k && s.n === r.n)));
-      await third.stop();
+      // The workers and the delete / re-create go through the faithful proxy (its DeleteStream / CreateStream forget the old stream's state, as AWS does).
+      await withProxy({}, async (_proxy, client) => {
+        const records = await putRecords(e, { keys: 5, perKey: 2 });
+        const seen: Seen = [];
+        const first = worker(e, client, 're-app', memoryApp(seen), {});
+        await waitFor('first stream read', () => seen.length >= records.length);
+        await first.stop();
+        const created = (await e.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: e.stream }))).StreamDescriptionSummary!.StreamCreationTimestamp!.getTime();
+        await client.send(new DeleteStreamCommand({ StreamName: e.stream }));
+        await waitFor('stream deleted', async () => !(await e.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: e.stream })).catch(() => undefined)));
+        // kinesalite keeps creation times in whole seconds, dated 2 s back: the new stream must get a later one.
+        await waitFor('a later creation second', () => Date.now() >= created + 3_000);
+        await client.send(new CreateStreamCommand({ StreamName: e.stream, ShardCount: 1 }));
+        await ensureStream(e.kinesis, { name: e.stream, shards: 1, retentionHours: 24, pollMs: 20 });
+        const second = worker(e, client, 're-app', memoryApp(seen), {});
+        const err = await second.done.then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        assert.ok(err instanceof StreamRecreatedError, String(err));
+        assert.match(err.message, /re-created/);
+        assert.match(err.message, /centos reset-leases --app re-app --yes/);
+        assert.ok((await new LeaseStore(e.store).listLeases('re-app')).every((l) => l.owner === null), 'the refused worker took no lease');
+        await resetLeases(e.store, 're-app', Date.now(), fastCoordinator.leaseDurationMs);
+        const again = await putRecords(e, { keys: 5, perKey: 2, startN: 10 });
+        const third = worker(e, client, 're-app', memoryApp(seen), {});
+        await waitFor('the new stream read after the reset', () => again.every((r) => seen.some((s) => s.pk === r.k && s.n === r.n)));
+        await third.stop();
+      });
     });
   });
 }
