@@ -2,8 +2,7 @@
  * Read pacing benchmark, in one run on one kinesalite (its own process), 4 shards holding a backlog
  * of KPL aggregates, read through a proxy that enforces AWS's per-shard read limits (5 GetRecords
  * calls in any second, 2 MiB/s, shared by every reader; over-limit calls answered with
- * ProvisionedThroughputExceededException). Until the faithful local stack lands, that proxy is the
- * test shim test/helpers/readLimitShim.ts.
+ * ProvisionedThroughputExceededException): the faithful local proxy, src/local/startLimitProxy.ts.
  *   1. one application (coordinator.readShare 1) reads the backlog: target ≥ 90% of 2 MiB/s per shard, ≤ 5 calls/s per shard;
  *   2. two applications (readShare 0.5 each) read it at once: together within the limits, each ≥ 40%.
  * Each application is the consumers' own ShardReader per shard (pacing, throttling, de-aggregation).
@@ -16,8 +15,8 @@ import { SHARD_READ_BYTES_PER_SEC } from '../src/coordinator/paceRead.ts';
 import { createReadCounters, ShardReader, type ReaderOptions } from '../src/coordinator/ShardReader.ts';
 import { EventGenerator } from '../src/generate/EventGenerator.ts';
 import { sdkKinesisReadPort } from '../src/kinesis/KinesisReadPort.ts';
+import { startLimitProxy, type LimitProxy } from '../src/local/startLimitProxy.ts';
 import { createLogger } from '../src/log/createLogger.ts';
-import { startReadLimitShim, type ReadLimitShim } from '../test/helpers/readLimitShim.ts';
 import { fillStream, fmt, startKinesaliteChild } from './support/benchKit.ts';
 
 const { values } = parseArgs({ options: { 'mib-per-shard': { type: 'string', default: '16' }, 'shard-kib-per-sec': { type: 'string', default: '2048' } } });
@@ -44,8 +43,8 @@ interface AppResult {
 }
 
 /** One application: a paced ShardReader per shard from TRIM_HORIZON to the tip. */
-async function readAll(shim: ReadLimitShim, share: number, shardBytesPerSec = LIMIT): Promise<AppResult> {
-  const client = createKinesisClient(loadConfig({ env: {}, flags: { 'aws.kinesisEndpoint': shim.endpoint } }).config, { maxAttempts: 1 });
+async function readAll(proxy: LimitProxy, share: number, shardBytesPerSec = LIMIT): Promise<AppResult> {
+  const client = createKinesisClient(loadConfig({ env: {}, flags: { 'aws.kinesisEndpoint': proxy.endpoint } }).config, { maxAttempts: 1 });
   const port = sdkKinesisReadPort(client, 'backlog');
   const options: ReaderOptions = { maxRecordsPerFetch: 10_000, maxBytesPerFetch: MiB, intervalMs: 200, share, shardCallsPerSec: 5, shardBytesPerSec, idleMs: 200, idleMaxMs: 1000 };
   const shards = await port.listShards();
@@ -78,30 +77,36 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const line = (name: string, r: AppResult) =>
   console.log(`  ${name.padEnd(26)} ${(mean(r.bytesPerShardPerSec) / MiB).toFixed(2)} MiB/s per shard = ${pct(mean(r.bytesPerShardPerSec))} (min shard ${pct(Math.min(...r.bytesPerShardPerSec))})   ${fmt(r.calls)} calls, ${r.throttled} throttled`);
 
+/** A faithful proxy in front of the benchmark's kinesalite with these per-shard read limits. */
+const faithfulProxy = (bytesPerSec: number) => startLimitProxy({ upstream: k.endpoint, port: 0, faithful: { readLimits: { callsPerSec: 5, bytesPerSec } } });
+/** GetRecords (and GetShardIterator) calls the proxy answered ProvisionedThroughputExceededException. */
+const throttled = (p: LimitProxy) => p.stats.getRecordsThrottledCalls + p.stats.getRecordsThrottledBytes + p.stats.getShardIteratorThrottled;
+const callsLine = (p: LimitProxy) => `calls/s per shard: max ${p.maxReadCallsInAnySecond()} asked in any 1-s window (limit 5); proxy throttled ${throttled(p)} of ${p.stats.getRecords}`;
+
 console.log('\n0. what this machine can read at 5 calls/s with no byte limit (the ceiling for the rows below)');
 {
-  const shim = await startReadLimitShim({ upstream: k.endpoint, bytesPerSec: 1024 ** 3 });
-  line('application, unlimited', await readAll(shim, 1, 1024 ** 3));
-  await shim.close();
+  const proxy = await faithfulProxy(1024 ** 3);
+  line('application, unlimited', await readAll(proxy, 1, 1024 ** 3));
+  await proxy.close();
 }
 
 console.log('\n1. one application, readShare 1');
 {
-  const shim = await startReadLimitShim({ upstream: k.endpoint, bytesPerSec: LIMIT });
-  const r = await readAll(shim, 1);
+  const proxy = await faithfulProxy(LIMIT);
+  const r = await readAll(proxy, 1);
   line('application', r);
-  console.log(`  calls/s per shard: max ${shim.maxCallsPerSecond()} in any 1-s window (limit 5); shim throttled ${shim.stats.throttled} of ${shim.stats.getRecords}   (target ≥ 90%, ≤ 5 calls/s)`);
-  await shim.close();
+  console.log(`  ${callsLine(proxy)}   (target ≥ 90%, ≤ 5 calls/s)`);
+  await proxy.close();
 }
 
 console.log('\n2. two applications at once, readShare 0.5 each');
 {
-  const shim = await startReadLimitShim({ upstream: k.endpoint, bytesPerSec: LIMIT });
-  const [a, b] = await Promise.all([readAll(shim, 0.5), readAll(shim, 0.5)]);
+  const proxy = await faithfulProxy(LIMIT);
+  const [a, b] = await Promise.all([readAll(proxy, 0.5), readAll(proxy, 0.5)]);
   line('application A', a!);
   line('application B', b!);
   const together = a!.bytesPerShardPerSec.map((x, i) => x + b!.bytesPerShardPerSec[i]!);
-  console.log(`  together: ${pct(mean(together))} of the byte limit per shard; calls/s per shard: max ${shim.maxCallsPerSecond()} in any 1-s window; shim throttled ${shim.stats.throttled} of ${shim.stats.getRecords}   (target each ≥ 40%, within the limits)`);
-  await shim.close();
+  console.log(`  together: ${pct(mean(together))} of the byte limit per shard; ${callsLine(proxy)}   (target each ≥ 40%, within the limits)`);
+  await proxy.close();
 }
 k.stop();

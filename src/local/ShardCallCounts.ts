@@ -14,6 +14,8 @@ export interface ShardSecond {
  */
 export class ShardCallCounts {
   private readonly rows = new Map<string, ShardSecond>();
+  /** shard → times of every call (admitted or throttled) in the last `keepSeconds`, oldest first */
+  private readonly times = new Map<string, number[]>();
 
   constructor(private readonly keepSeconds = 600) {}
 
@@ -27,6 +29,12 @@ export class ShardCallCounts {
     }
     if (admitted) row.admitted++;
     else row.throttled++;
+    let t = this.times.get(shard);
+    if (!t) this.times.set(shard, (t = []));
+    t.push(now);
+    let drop = 0;
+    while (drop < t.length && t[drop]! <= now - this.keepSeconds * 1000) drop++;
+    if (drop > 0) t.splice(0, drop);
   }
 
   /** Every shard-second seen, oldest first. */
@@ -38,6 +46,21 @@ export class ShardCallCounts {
   maxAdmittedPerSecond(): number {
     let max = 0;
     for (const r of this.rows.values()) max = Math.max(max, r.admitted);
+    return max;
+  }
+
+  /**
+   * The most calls one shard got — admitted or throttled, i.e. what the readers asked for — in any
+   * 1000 ms window, sliding (stricter than whole seconds of the clock).
+   */
+  maxCallsInAnySecond(): number {
+    let max = 0;
+    for (const t of this.times.values()) {
+      for (let i = 0, j = 0; i < t.length; i++) {
+        while (t[i]! - t[j]! >= 1000) j++;
+        max = Math.max(max, i - j + 1);
+      }
+    }
     return max;
   }
 }

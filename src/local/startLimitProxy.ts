@@ -22,6 +22,12 @@ export interface ProxyFaults {
   error500Fraction?: number;
   /** Fraction of PutRecords calls whose connection is dropped after the records were written. */
   dropConnectionFraction?: number;
+  /**
+   * Fraction of ListShards calls answered LimitExceededException, as AWS answers when the ListShards
+   * quota is spent (nothing is forwarded). Stands for every way ListShards fails while the shards
+   * are fine — throttling, or a missing kinesis:ListShards permission (AccessDeniedException).
+   */
+  listShardsFailFraction?: number;
 }
 
 export interface OnDemandOptions extends Partial<OnDemandPolicy> {
@@ -86,6 +92,8 @@ export interface LimitProxyStats {
   controlPlaneLimited: number;
   onDemandSplits: number;
   onDemandMerges: number;
+  /** ListShards calls failed by the `listShardsFailFraction` fault. */
+  listShardsFailed: number;
 }
 
 export interface LimitProxy {
@@ -95,6 +103,8 @@ export interface LimitProxy {
   readCalls(): ShardSecond[];
   /** The most GetRecords calls admitted on one shard in one second. */
   maxReadCallsPerShardSecond(): number;
+  /** The most GetRecords calls made on one shard — admitted or throttled — in any 1000 ms window (sliding). */
+  maxReadCallsInAnySecond(): number;
   setFaults(faults: ProxyFaults): void;
   close(): Promise<void>;
 }
@@ -164,6 +174,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     controlPlaneLimited: 0,
     onDemandSplits: 0,
     onDemandMerges: 0,
+    listShardsFailed: 0,
   };
   const readCalls = new ShardCallCounts();
   const upstream = new URL(o.upstream);
@@ -506,7 +517,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     }
   }
 
-  const statsBody = () => JSON.stringify({ ...stats, maxReadCallsPerShardSecond: readCalls.maxAdmittedPerSecond(), readCalls: readCalls.list() });
+  const statsBody = () => JSON.stringify({ ...stats, maxReadCallsPerShardSecond: readCalls.maxAdmittedPerSecond(), maxReadCallsInAnySecond: readCalls.maxCallsInAnySecond(), readCalls: readCalls.list() });
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -515,6 +526,10 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
       const raw = Buffer.concat(chunks);
       if (req.method === 'GET' && req.url === STATS_PATH) return reply(res, 200, { 'content-type': 'application/json' }, statsBody());
       const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      if (op === 'ListShards' && random() < (faults.listShardsFailFraction ?? 0)) {
+        stats.listShardsFailed++;
+        return awsError(res, 'LimitExceededException', `Rate exceeded for ListShards under account ${AWS_ACCOUNT} (injected by the limit proxy).`);
+      }
       const handle =
         op === 'PutRecords'
           ? putRecords(req, res, raw)
@@ -539,6 +554,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     stats,
     readCalls: () => readCalls.list(),
     maxReadCallsPerShardSecond: () => readCalls.maxAdmittedPerSecond(),
+    maxReadCallsInAnySecond: () => readCalls.maxCallsInAnySecond(),
     setFaults(f) {
       faults = { ...f };
     },

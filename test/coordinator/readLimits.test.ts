@@ -9,9 +9,9 @@ import { resetLeases } from '../../src/coordinator/resetLeases.ts';
 import { runConsumer, type ConsumerHandle, type CoordinatorOptions, type ShardContext, type ShardProcessor } from '../../src/coordinator/runConsumer.ts';
 import { StreamRecreatedError } from '../../src/coordinator/verifyStreamIdentity.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
+import { startLimitProxy, type FaithfulOptions, type LimitProxy } from '../../src/local/startLimitProxy.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 import { checkExactlyOnceInOrder, envsFor, fastCoordinator, putRecords, silentLog, waitFor, type Env, type TestRecord } from '../helpers/consumerHarness.ts';
-import { startReadLimitShim, type ReadLimitShim } from '../helpers/readLimitShim.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 
 let stack: TestStack;
@@ -22,20 +22,27 @@ after(async () => {
   await stack.close();
 });
 
-/** A Kinesis client through `shim`, without SDK retries (the reader paces throttling itself). */
-const viaShim = (shim: ReadLimitShim): KinesisClient => createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: shim.endpoint } }), { maxAttempts: 1 });
+/** A Kinesis client through `proxy`, without SDK retries (the reader paces throttling itself). */
+const viaProxy = (proxy: LimitProxy): KinesisClient => createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: proxy.endpoint } }), { maxAttempts: 1 });
+
+/** GetRecords and GetShardIterator calls the proxy answered ProvisionedThroughputExceededException. */
+const throttledReads = (p: LimitProxy) => p.stats.getRecordsThrottledCalls + p.stats.getRecordsThrottledBytes + p.stats.getShardIteratorThrottled;
 
 type Seen = Array<{ pk: string; n: number; shard: string }>;
 
-/** Runs `body` with a read-limit shim in front of kinesalite and a client through it. */
-async function withShim(o: { callsPerSec?: number; bytesPerSec?: number }, body: (shim: ReadLimitShim, client: KinesisClient) => Promise<void>): Promise<void> {
-  const shim = await startReadLimitShim({ upstream: stack.kinesisEndpoint, ...o });
-  const client = viaShim(shim);
+/**
+ * Runs `body` with its own faithful proxy in front of the stack's kinesalite (src/local/startLimitProxy.ts:
+ * AWS's read limits shared by every caller, GetShardIterator and control-plane quotas, expiring
+ * iterators and shards) and a client through it. The test data is written to kinesalite directly.
+ */
+async function withProxy(faithful: FaithfulOptions, body: (proxy: LimitProxy, client: KinesisClient) => Promise<void>): Promise<void> {
+  const proxy = await startLimitProxy({ upstream: stack.kinesisEndpoint, port: 0, faithful });
+  const client = viaProxy(proxy);
   try {
-    await body(shim, client);
+    await body(proxy, client);
   } finally {
     client.destroy();
-    await shim.close();
+    await proxy.close();
   }
 }
 
@@ -59,17 +66,17 @@ function worker(env: Env, client: KinesisClient, app: string, processor: ReturnT
 }
 
 for (const dialect of ['sqlite', 'mysql'] as const) {
-  describe(`reading within AWS's read limits (${dialect}; read limits by the test shim until the faithful stack lands)`, () => {
+  describe(`reading within AWS's read limits (${dialect}; read limits by the faithful proxy)`, () => {
     const env = envsFor(() => stack, dialect);
 
-    const twoApps: Array<{ name: string; share: number; check: (shim: ReadLimitShim, a: ConsumerHandle, b: ConsumerHandle) => void }> = [
+    const twoApps: Array<{ name: string; share: number; check: (proxy: LimitProxy, a: ConsumerHandle, b: ConsumerHandle) => void }> = [
       {
         // Each believes it has the whole shard (share 1): together they ask for twice what the shard gives.
         name: 'two applications over-subscribing a shard are throttled: they slow down, count it, and still apply every record once in order',
         share: 1,
-        check(shim, a, b) {
-          assert.ok(shim.stats.throttled > 0, `the shim throttled ${shim.stats.throttled} of ${shim.stats.getRecords} calls`);
-          assert.equal(a.counters.readsThrottled + b.counters.readsThrottled, shim.stats.throttled, 'every throttled call counted');
+        check(proxy, a, b) {
+          assert.ok(throttledReads(proxy) > 0, `the proxy throttled ${throttledReads(proxy)} of ${proxy.stats.getRecords} GetRecords calls`);
+          assert.equal(a.counters.readsThrottled + b.counters.readsThrottled, throttledReads(proxy), 'every throttled call counted');
           assert.equal(a.counters.processorErrors + b.counters.processorErrors, 0, 'throttling is never an error path');
           assert.equal(a.counters.leasesLost + b.counters.leasesLost, 0);
         },
@@ -77,8 +84,9 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       {
         name: 'applications whose shares sum to 1 stay within 5 calls per second per shard',
         share: 0.5,
-        check(shim) {
-          assert.ok(shim.maxCallsPerSecond() <= 5, `up to ${shim.maxCallsPerSecond()} GetRecords calls in one second on one shard`);
+        check(proxy) {
+          // Calls asked for, admitted or not, in any sliding 1-s window: the proxy admitting at most 5 proves nothing by itself.
+          assert.ok(proxy.maxReadCallsInAnySecond() <= 5, `up to ${proxy.maxReadCallsInAnySecond()} GetRecords calls in one second on one shard`);
         },
       },
     ];
@@ -86,7 +94,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       it(c.name, { timeout: 180_000 }, async (t) => {
         const e = await env(2, t);
         if (!e) return;
-        await withShim({ bytesPerSec: 16 * 1024 }, async (shim, client) => {
+        await withProxy({ readLimits: { callsPerSec: 5, bytesPerSec: 16 * 1024 } }, async (proxy, client) => {
           const records = await putRecords(e, { keys: 60, perKey: 40, aggregate: 5 });
           const seenA: Seen = [];
           const seenB: Seen = [];
@@ -97,7 +105,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
           await Promise.all([a.stop(), b.stop()]);
           assert.deepEqual(checkExactlyOnceInOrder(seenA, records), []);
           assert.deepEqual(checkExactlyOnceInOrder(seenB, records), []);
-          c.check(shim, a, b);
+          c.check(proxy, a, b);
         });
       });
     }
@@ -105,7 +113,8 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     it('a shard gone past the retention is the end of it: logged, counted, and its children start', { timeout: 180_000 }, async (t) => {
       const e = await env(1, t);
       if (!e) return;
-      await withShim({ callsPerSec: 1000, bytesPerSec: 1024 ** 3 }, async (shim, client) => {
+      // Closed shards expire 1.5 s after the proxy sees them closed (AWS: the retention period, ≥ 24 h); the reads are not limited here.
+      await withProxy({ readLimits: { callsPerSec: 1000, bytesPerSec: 1024 ** 3 }, shardRetentionMs: 1_500, shardPollMs: 100 }, async (proxy, client) => {
         const wave1 = await putRecords(e, { keys: 20, perKey: 5 });
         const seen: Seen = [];
         // The consumer falls behind: its first batch of the parent waits until the parent has expired.
@@ -120,7 +129,11 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
         await e.kinesis.send(new SplitShardCommand({ StreamName: e.stream, ShardToSplit: parent!.shardId, NewStartingHashKey: mid }));
         await ensureStream(e.kinesis, { name: e.stream, shards: 1, retentionHours: 24, pollMs: 20 });
         const wave2 = await putRecords(e, { keys: 20, perKey: 5, startN: 5 });
-        shim.expire([parent!.shardId]);
+        await waitFor(
+          'the parent is past the retention: gone from ListShards',
+          async () => !(await sdkKinesisReadPort(client, e.stream).listShards()).some((s) => s.shardId === parent!.shardId),
+          30_000,
+        );
         release();
         await waitFor('the children read everything after the split', () => wave2.every((r) => seen.some((s) => s.pk === r.k && s.n === r.n)), 60_000);
         await w.stop();
@@ -138,17 +151,17 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     it('while ListShards fails, workers still renew, take, balance and read from the lease table', { timeout: 180_000 }, async (t) => {
       const e = await env(4, t);
       if (!e) return;
-      await withShim({ callsPerSec: 1000, bytesPerSec: 1024 ** 3 }, async (shim, client) => {
+      await withProxy({ readLimits: { callsPerSec: 1000, bytesPerSec: 1024 ** 3 } }, async (proxy, client) => {
         const seen: Seen = [];
         const a = worker(e, client, 'sync-app', memoryApp(seen), {});
         await waitFor('the first worker holds every shard', () => a.shards().length === 4);
-        shim.refuseListShards(true);
+        proxy.setFaults({ listShardsFailFraction: 1 });
         const b = worker(e, client, 'sync-app', memoryApp(seen), {});
         await waitFor('the second worker takes its share without ever listing shards', () => b.shards().length === 2 && a.shards().length === 2, 60_000);
         const records = await putRecords(e, { keys: 40, perKey: 5 });
         await waitFor('records read', () => seen.length >= records.length);
-        assert.ok(b.counters.shardSyncFailures > 0, 'its ListShards calls failed');
-        shim.refuseListShards(false);
+        assert.ok(b.counters.shardSyncFailures > 0 && proxy.stats.listShardsFailed > 0, 'its ListShards calls failed');
+        proxy.setFaults({});
         await Promise.all([a.stop(), b.stop()]);
         assert.deepEqual(checkExactlyOnceInOrder(seen, records), []);
         assert.equal(a.counters.leasesLost + b.counters.leasesLost, 0, 'renewal went on');
@@ -158,32 +171,35 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     it('a stream deleted and re-created under the same name is refused at start, naming the command that resets the leases', { timeout: 120_000 }, async (t) => {
       const e = await env(1, t);
       if (!e) return;
-      const records = await putRecords(e, { keys: 5, perKey: 2 });
-      const seen: Seen = [];
-      const first = worker(e, e.kinesis, 're-app', memoryApp(seen), {});
-      await waitFor('first stream read', () => seen.length >= records.length);
-      await first.stop();
-      const created = (await e.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: e.stream }))).StreamDescriptionSummary!.StreamCreationTimestamp!.getTime();
-      await e.kinesis.send(new DeleteStreamCommand({ StreamName: e.stream }));
-      await waitFor('stream deleted', async () => !(await e.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: e.stream })).catch(() => undefined)));
-      // kinesalite keeps creation times in whole seconds, dated 2 s back: the new stream must get a later one.
-      await waitFor('a later creation second', () => Date.now() >= created + 3_000);
-      await e.kinesis.send(new CreateStreamCommand({ StreamName: e.stream, ShardCount: 1 }));
-      await ensureStream(e.kinesis, { name: e.stream, shards: 1, retentionHours: 24, pollMs: 20 });
-      const second = worker(e, e.kinesis, 're-app', memoryApp(seen), {});
-      const err = await second.done.then(
-        () => undefined,
-        (x: unknown) => x,
-      );
-      assert.ok(err instanceof StreamRecreatedError, String(err));
-      assert.match(err.message, /re-created/);
-      assert.match(err.message, /centos reset-leases --app re-app --yes/);
-      assert.ok((await new LeaseStore(e.store).listLeases('re-app')).every((l) => l.owner === null), 'the refused worker took no lease');
-      await resetLeases(e.store, 're-app', Date.now(), fastCoordinator.leaseDurationMs);
-      const again = await putRecords(e, { keys: 5, perKey: 2, startN: 10 });
-      const third = worker(e, e.kinesis, 're-app', memoryApp(seen), {});
-      await waitFor('the new stream read after the reset', () => again.every((r) => seen.some((s) => s.pk === r.k && s.n === r.n)));
-      await third.stop();
+      // The workers and the delete / re-create go through the faithful proxy (its DeleteStream / CreateStream forget the old stream's state, as AWS does).
+      await withProxy({}, async (_proxy, client) => {
+        const records = await putRecords(e, { keys: 5, perKey: 2 });
+        const seen: Seen = [];
+        const first = worker(e, client, 're-app', memoryApp(seen), {});
+        await waitFor('first stream read', () => seen.length >= records.length);
+        await first.stop();
+        const created = (await e.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: e.stream }))).StreamDescriptionSummary!.StreamCreationTimestamp!.getTime();
+        await client.send(new DeleteStreamCommand({ StreamName: e.stream }));
+        await waitFor('stream deleted', async () => !(await e.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: e.stream })).catch(() => undefined)));
+        // kinesalite keeps creation times in whole seconds, dated 2 s back: the new stream must get a later one.
+        await waitFor('a later creation second', () => Date.now() >= created + 3_000);
+        await client.send(new CreateStreamCommand({ StreamName: e.stream, ShardCount: 1 }));
+        await ensureStream(e.kinesis, { name: e.stream, shards: 1, retentionHours: 24, pollMs: 20 });
+        const second = worker(e, client, 're-app', memoryApp(seen), {});
+        const err = await second.done.then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        assert.ok(err instanceof StreamRecreatedError, String(err));
+        assert.match(err.message, /re-created/);
+        assert.match(err.message, /centos reset-leases --app re-app --yes/);
+        assert.ok((await new LeaseStore(e.store).listLeases('re-app')).every((l) => l.owner === null), 'the refused worker took no lease');
+        await resetLeases(e.store, 're-app', Date.now(), fastCoordinator.leaseDurationMs);
+        const again = await putRecords(e, { keys: 5, perKey: 2, startN: 10 });
+        const third = worker(e, client, 're-app', memoryApp(seen), {});
+        await waitFor('the new stream read after the reset', () => again.every((r) => seen.some((s) => s.pk === r.k && s.n === r.n)));
+        await third.stop();
+      });
     });
   });
 }

@@ -9,6 +9,9 @@ export interface StreamEvent {
   aggregated: boolean;
   event: { eventId: string; userid: string; userSeq?: number } & Record<string, unknown>;
   raw: Uint8Array;
+  /** The Kinesis record's ApproximateArrivalTimestamp, ms, and its partition key (the aggregate's, for an aggregate). */
+  arrivedAt: number;
+  recordKey: string;
 }
 
 /** Creates a stream and waits until it is ACTIVE. */
@@ -69,7 +72,7 @@ export async function readStreamView(kinesis: KinesisClient, stream: string): Pr
         const users = decodeAggregate(rec.Data!);
         const items = users ?? [{ partitionKey: rec.PartitionKey!, data: Buffer.from(rec.Data!) }];
         items.forEach((u, i) => {
-          const e = { shardId: shard.ShardId!, sequenceNumber: rec.SequenceNumber!, subSequence: i, aggregated: users !== undefined, event: JSON.parse(Buffer.from(u.data).toString('utf8')), raw: rec.Data! };
+          const e = { shardId: shard.ShardId!, sequenceNumber: rec.SequenceNumber!, subSequence: i, aggregated: users !== undefined, event: JSON.parse(Buffer.from(u.data).toString('utf8')), raw: rec.Data!, arrivedAt: rec.ApproximateArrivalTimestamp?.getTime() ?? 0, recordKey: rec.PartitionKey! };
           const hash = u.explicitHashKey !== undefined ? BigInt(u.explicitHashKey) : md5Hash(u.partitionKey);
           if (users !== undefined && (hash < lo || hash > hi)) view.dropped.push(e);
           else view.events.push(e);

@@ -128,6 +128,8 @@ describe('ShardCallCounts', () => {
     c.record('s/b', 500, true);
     c.record('s/a', 1000, true);
     assert.equal(c.maxAdmittedPerSecond(), 3);
+    // 100, 900, 950 (throttled) and 1000 fall in one sliding second: four asked, across two clock seconds.
+    assert.equal(c.maxCallsInAnySecond(), 4);
     assert.deepEqual(c.list(), [
       { shard: 's/a', second: 0, admitted: 3, throttled: 1 },
       { shard: 's/b', second: 0, admitted: 1, throttled: 0 },
@@ -135,5 +137,6 @@ describe('ShardCallCounts', () => {
     ]);
     c.record('s/a', 20_000, true);
     assert.deepEqual(c.list().map((r) => r.second), [20]);
+    assert.equal(c.maxCallsInAnySecond(), 1, 'calls older than keepSeconds are forgotten');
   });
 });

@@ -164,6 +164,15 @@ describe('the faithful local Kinesis: AWS read limits, iterator and shard expiry
     await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
   });
 
+  it('fails ListShards with LimitExceededException while the listShardsFailFraction fault is set, and lists again once it is cleared', async () => {
+    const { proxy, kinesis, stream } = await setup({});
+    proxy.setFaults({ listShardsFailFraction: 1 });
+    await assert.rejects(kinesis.send(new ListShardsCommand({ StreamName: stream })), LimitExceededException);
+    assert.equal(proxy.stats.listShardsFailed, 1);
+    proxy.setFaults({});
+    assert.equal((await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards?.length, 1);
+  });
+
   it('reshards on its own when on-demand: splits a shard that is written to, merges it back when idle', async () => {
     const { proxy, kinesis, stream } = await setup({ onDemand: { intervalMs: 200, splitAboveBytesPerSec: 0, mergeBelowBytesPerSec: 1, minShards: 1, maxShards: 2 } }, { enforceLimits: false });
     const open = async () => (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards!.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).length;
