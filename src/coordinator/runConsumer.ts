@@ -371,7 +371,8 @@ export function runConsumer(input: RunConsumerInput): ConsumerHandle {
     const workers = (await leases.listWorkers(app)).filter((w) => w.heartbeatAt > t - o.leaseDurationMs).map((w) => w.workerId);
     for (const l of all) {
       const task = tasks.get(l.shardId);
-      if (task && !task.lost && (l.owner !== me || l.epoch !== task.epoch) && l.state === 'active') markLost(task, `now owned by ${l.owner ?? 'nobody'} at epoch ${l.epoch}`);
+      // A finished task is releasing its lease (or has released it): a row without this worker is that release, not a loss.
+      if (task && !task.lost && !task.finished && (l.owner !== me || l.epoch !== task.epoch) && l.state === 'active') markLost(task, `now owned by ${l.owner ?? 'nobody'} at epoch ${l.epoch}`);
     }
     const view = all.map((l) => (tasks.has(l.shardId) && l.owner === me ? l : l.owner === me ? { ...l, expiresAt: 0 } : l));
     const plan = planLeases({ now: t, me, leases: view, liveWorkers: workers });
