@@ -1,3 +1,4 @@
+import { waitFor } from './waitFor.ts';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -64,17 +65,16 @@ export async function startKinesisMock(o: { readyTimeoutMs?: number } = {}): Pro
   };
   const client = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: endpoint } }), { maxAttempts: 1, requestTimeoutMs: 2_000 });
   try {
-    const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
-    for (;;) {
+    const ready = async () => {
       if (child.exitCode !== null) throw new Error(`kinesis-mock exited with ${child.exitCode}: ${out}`);
-      const ok = await client.send(new ListStreamsCommand({})).then(
+      return client.send(new ListStreamsCommand({})).then(
         () => true,
         () => false,
       );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`kinesis-mock not ready on ${endpoint} within ${o.readyTimeoutMs ?? 60_000} ms: ${out}`);
-      await delay(200);
-    }
+    };
+    await waitFor(`kinesis-mock on ${endpoint}`, ready, o.readyTimeoutMs ?? 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}: ${out}`);
+    });
   } catch (err) {
     await close();
     throw err;
