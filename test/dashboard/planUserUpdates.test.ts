@@ -1,20 +1,11 @@
 // test tier: unit (no services, no child processes)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { userEvent } from '../helpers/userEvent.ts';
 import { planUserUpdates, type AppliedEvent, type UserState } from '../../src/dashboard/planUserUpdates.ts';
 import { type UserEvent } from '../../src/events/eventSchema.ts';
 
-const ev = (o: Partial<UserEvent> = {}): UserEvent => ({
-  eventId: 'e',
-  userid: 'u',
-  fullName: 'N',
-  gender: 'M',
-  relationshipStatus: 'single',
-  activityType: 'TopicViewed',
-  activityMetadata: 'm',
-  activityTimestamp: '2024-01-01T00:00:00.000Z',
-  ...o,
-});
+const ev = userEvent;
 const at = (e: UserEvent, seq = '1'): AppliedEvent => ({ event: e, shardId: 's', seq, sub: 0 });
 
 describe('planUserUpdates', () => {
