@@ -18,11 +18,11 @@ export function serveCommand(io: CliIo): Command {
     .option('--token <token>', 'require this token on every request (prefer CENTOS_DASHBOARD_TOKEN: flags show up in ps)')
     .action(async (opts: { host?: string; port?: number; token?: string }, cmd: Command) => {
       const { buildContext } = await import('../context.ts');
-      const [{ collectDefaultMetrics }, { metricsRegistry }, { loadAssets }, { openReadOnlyStore }, { readDashboard }, { snapshotSource }, { startDashboardServer }] = await Promise.all([
+      const [{ collectDefaultMetrics }, { metricsRegistry }, { loadAssets }, { openConfiguredStore }, { readDashboard }, { snapshotSource }, { startDashboardServer }] = await Promise.all([
         import('prom-client'),
         import('../../metrics/metricsRegistry.ts'),
         import('../../serve/loadAssets.ts'),
-        import('../../serve/openReadOnlyStore.ts'),
+        import('../../store/openStore.ts'),
         import('../../serve/readDashboard.ts'),
         import('../../serve/snapshotSource.ts'),
         import('../../serve/startDashboardServer.ts'),
@@ -33,7 +33,7 @@ export function serveCommand(io: CliIo): Command {
       const problems = checkBind(config.server.host, token);
       if (problems.length > 0) throw new UsageError(problems);
 
-      const store = openReadOnlyStore(config.db.url, secrets.dbPassword ? { password: secrets.dbPassword } : {});
+      const store = openConfiguredStore(ctx.settings, 'read');
       const source = snapshotSource({ read: (now) => readDashboard(store, now, config.coordinator.leaseDurationMs), now: Date.now, log: ctx.log.child({ component: 'serve' }) });
       collectDefaultMetrics({ register: metricsRegistry, prefix: 'centos_serve_' });
       const server = await startDashboardServer({
