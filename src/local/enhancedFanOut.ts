@@ -75,6 +75,8 @@ interface Subscription {
   /** The sequence number to continue after: the last record pushed, or just before where the subscription started. */
   continuation: string;
   lastEventAt: number;
+  /** AT_TIMESTAMP: records that arrived before this (epoch ms) are passed over. */
+  skipBefore?: number;
   /** Average record size seen, to ask the emulator for about a budget's worth. */
   avgRecordBytes: number;
   sink: SubscribeSink;
@@ -212,7 +214,18 @@ export function createEnhancedFanOut(d: { upstream: KinesisClient; now: () => nu
     const limit = Math.max(1, Math.min(MAX_FETCH, Math.ceil(avail / s.avgRecordBytes) + 1));
     const r = await upstream.send(new GetRecordsCommand({ ShardIterator: s.iterator, Limit: limit }));
     if (s.done) return;
-    const records = r.Records ?? [];
+    let records = r.Records ?? [];
+    if (s.skipBefore !== undefined && records.length > 0) {
+      const from = records.findIndex((x) => (x.ApproximateArrivalTimestamp?.getTime() ?? 0) >= s.skipBefore!);
+      const skipped = from < 0 ? records : records.slice(0, from);
+      if (skipped.length > 0) s.continuation = skipped.at(-1)!.SequenceNumber!;
+      if (from >= 0) s.skipBefore = undefined;
+      records = from < 0 ? [] : records.slice(from);
+      if (records.length === 0) {
+        s.iterator = r.NextShardIterator ?? s.iterator;
+        return;
+      }
+    }
     if (records.length === 0) {
       if (!r.NextShardIterator) {
         push(s, { Records: [], MillisBehindLatest: 0, ChildShards: await childShards(s.stream, s.shardId) });
@@ -254,7 +267,7 @@ export function createEnhancedFanOut(d: { upstream: KinesisClient; now: () => nu
   const schedule = (s: Subscription) => {
     s.timer = setTimeout(() => {
       turn(s)
-        .catch((err: Error) => finish(s, { type: 'InternalFailure', message: `faithful proxy: ${err.message}` }))
+        .catch((err: Error) => finish(s, { type: 'InternalFailureException', message: `faithful proxy: ${err.message}` }))
         .finally(() => {
           if (!s.done) schedule(s);
         });
@@ -283,6 +296,9 @@ export function createEnhancedFanOut(d: { upstream: KinesisClient; now: () => nu
       return sink.refuse('ResourceInUseException', `Another active subscription exists for consumer ${c.arn} and shard ${shardId}.`);
     }
     const p = body.StartingPosition ?? {};
+    // kinesalite never answers an AT_TIMESTAMP iterator when no record arrived at or after it: read from the
+    // start and pass over the older records instead.
+    const atTimestamp = p.Type === 'AT_TIMESTAMP' && typeof p.Timestamp === 'number';
     let iterator: string;
     try {
       iterator = (
@@ -290,9 +306,8 @@ export function createEnhancedFanOut(d: { upstream: KinesisClient; now: () => nu
           new GetShardIteratorCommand({
             StreamName: stream,
             ShardId: shardId,
-            ShardIteratorType: p.Type as ShardIteratorType,
+            ShardIteratorType: atTimestamp ? 'TRIM_HORIZON' : (p.Type as ShardIteratorType),
             ...(p.SequenceNumber !== undefined ? { StartingSequenceNumber: p.SequenceNumber } : {}),
-            ...(p.Timestamp !== undefined ? { Timestamp: new Date(p.Timestamp * 1000) } : {}),
           }),
         )
       ).ShardIterator!;
@@ -304,6 +319,7 @@ export function createEnhancedFanOut(d: { upstream: KinesisClient; now: () => nu
     }
     const previous = active.get(key);
     const s: Subscription = { key, consumer: c, stream, shardId, startedAt: t, iterator, continuation: sequenceBefore(iteratorPosition(iterator)), lastEventAt: -Infinity, avgRecordBytes: 1024, sink, done: false };
+    if (atTimestamp) s.skipBefore = p.Timestamp! * 1000;
     active.set(key, s);
     if (previous) {
       stats.subscriptionsTakenOver++;

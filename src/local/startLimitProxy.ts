@@ -1,4 +1,5 @@
 import { DescribeStreamSummaryCommand, GetShardIteratorCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
@@ -143,6 +144,7 @@ const streamOf = (body: { StreamName?: string; StreamARN?: string; ConsumerARN?:
   body.StreamName ?? (body.StreamARN ?? body.ConsumerARN)?.split(':stream/')[1]?.split('/')[0];
 /** Headers that describe one connection: never passed on, and forbidden in HTTP/2 answers. */
 const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'proxy-connection']);
+const open = (res: Res) => !res.writableEnded && !res.destroyed;
 const EFO_OPERATIONS = new Set(['RegisterStreamConsumer', 'DescribeStreamConsumer', 'ListStreamConsumers', 'DeregisterStreamConsumer']);
 const recordBytes = (r: { Data: string; PartitionKey: string }) => Buffer.byteLength(r.Data, 'base64') + Buffer.byteLength(r.PartitionKey);
 
@@ -478,13 +480,13 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
   const efo = createEnhancedFanOut({ upstream: client, now, stats, shardGone: expired, ...(faithful?.efo ? { options: faithful.efo } : {}), ...(o.log ? { log: o.log } : {}) });
   const subscribeSink = (req: Req, res: Res): SubscribeSink => ({
     refuse: (type, message) => awsError(res, type, message),
-    start: () => res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': `efo-${stats.subscriptions}` }),
+    start: () => res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': randomUUID() }),
     send: (frame) => {
       // Both response kinds take bytes; their overload lists differ, so TypeScript cannot call the union.
-      if (!res.writableEnded) (res as { write(chunk: Uint8Array): boolean }).write(frame);
+      if (open(res)) (res as { write(chunk: Uint8Array): boolean }).write(frame);
     },
     end: () => {
-      if (!res.writableEnded) res.end();
+      if (open(res)) res.end();
     },
     onClose: (cb) => {
       res.on('close', cb);

@@ -170,6 +170,22 @@ describe('the faithful local Kinesis: enhanced fan-out (consumers, SubscribeToSh
     }
     assert.equal(s.ended, false);
     assert.equal(s.error, undefined);
+
+    // AT_TIMESTAMP: from the first record that arrived at or after it; one later than every record waits for the next.
+    const third = s.events.flatMap((e) => e.Records!).find((r) => r.SequenceNumber === afterSeqs[0])!;
+    const at = await subscribe(await consumer('at-timestamp'), { Type: 'AT_TIMESTAMP', Timestamp: third.ApproximateArrivalTimestamp! });
+    await waitFor('the records from the timestamp on', () => at.records().length >= 2, 20_000);
+    assert.deepEqual(
+      at.records().map((r) => r.seq),
+      afterSeqs,
+    );
+    const latest = await subscribe(await consumer('at-now'), { Type: 'AT_TIMESTAMP', Timestamp: new Date(third.ApproximateArrivalTimestamp!.getTime() + 1) });
+    const [fifth] = await put([payload(5)]);
+    await waitFor('the next record', () => latest.records().length >= 1 && at.records().length >= 3, 20_000);
+    assert.deepEqual(
+      latest.records().map((r) => r.seq),
+      [fifth],
+    );
   });
 
   it('one SubscribeToShard call per second per consumer and shard; a second subscription while one streams is ResourceInUse; after 5 s it takes over', async () => {
