@@ -337,6 +337,7 @@ export function createEnhancedFanOut(d: { upstream: KinesisClient; now: () => nu
     subscribe,
     forgetStream(name: string) {
       consumers.forgetStream(name);
+      for (const m of [slots, budgets] as Map<string, unknown>[]) for (const k of m.keys()) if (streamNameOfArn(k) === name) m.delete(k);
     },
     close() {
       for (const s of [...active.values()]) finish(s);

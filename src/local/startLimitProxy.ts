@@ -17,6 +17,7 @@ import { planOnDemandReshard, type OnDemandPolicy } from './planOnDemandReshard.
 import { iteratorExpired, unwrapIterator, wrapIterator } from './proxyIterator.ts';
 import { routeByPreface } from './routeByPreface.ts';
 import { ShardCallCounts, type ShardSecond } from './ShardCallCounts.ts';
+import { streamNameOfArn } from './streamConsumers.ts';
 import { admitRead, AWS_READ_LIMITS, chargeRead, fullReadBudget, type ReadLimits, type ShardReadBudget } from './shardReadBudget.ts';
 
 export interface ProxyFaults {
@@ -141,7 +142,7 @@ const DEFAULT_RETENTION_MS = 24 * 3600_000;
 export const STATS_PATH = '/_centos/stats';
 
 const streamOf = (body: { StreamName?: string; StreamARN?: string; ConsumerARN?: string }): string | undefined =>
-  body.StreamName ?? (body.StreamARN ?? body.ConsumerARN)?.split(':stream/')[1]?.split('/')[0];
+  body.StreamName ?? streamNameOfArn(body.StreamARN ?? body.ConsumerARN ?? '');
 /** Headers that describe one connection: never passed on, and forbidden in HTTP/2 answers. */
 const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'proxy-connection']);
 const open = (res: Res) => !res.writableEnded && !res.destroyed;
@@ -155,8 +156,10 @@ const recordBytes = (r: { Data: string; PartitionKey: string }) => Buffer.byteLe
  * faithful mode also: the per-shard read limits shared by all callers, GetShardIterator's 5 calls/s
  * per shard, control-plane quotas, iterators that expire, closed shards that expire after the
  * retention, GetRecords answers of at most 10 MiB with MillisBehindLatest, and optional on-demand
- * resharding. Every other call passes through unchanged. The decisions are pure functions
- * (shardReadBudget, admitCall, proxyIterator, expiredShards, planOnDemandReshard); this file is the IO.
+ * resharding, and enhanced fan-out (enhancedFanOut.ts). Every other call passes through unchanged. The
+ * port speaks HTTP/1.1 and HTTP/2 with prior knowledge (routeByPreface), as AWS's endpoint does. The
+ * decisions are pure functions (shardReadBudget, admitCall, proxyIterator, expiredShards,
+ * planOnDemandReshard, streamConsumers, subscribeAdmission, pushBudget); this file is the IO.
  */
 export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy> {
   const random = o.random ?? Math.random;
