@@ -269,6 +269,26 @@ describe('the faithful local Kinesis: enhanced fan-out (consumers, SubscribeToSh
     );
     assert.equal(s.records()[0]!.seq, seq);
     for (const e of s.events.slice(0, -1)) assert.equal(e.ChildShards, undefined);
+
+    // Subscribing to the closed parent later: its records, then the same last event.
+    const late = await subscribe(await consumer('late'), { Type: 'TRIM_HORIZON' });
+    await waitFor('the late subscription ended at the shard end', () => late.ended, 20_000);
+    assert.deepEqual(
+      late.records().map((r) => r.seq),
+      [seq],
+    );
+    assert.deepEqual(late.events.at(-1)!.ChildShards, last.ChildShards);
+  });
+
+  it("a deregistered consumer's subscription ends with ResourceNotFoundException", async () => {
+    const { k, consumer, subscribe } = await setup();
+    const arn = await consumer();
+    const s = await subscribe(arn, { Type: 'LATEST' });
+    await waitFor('a first event', () => s.events.length > 0, 20_000);
+    await k.send(new DeregisterStreamConsumerCommand({ ConsumerARN: arn }));
+    await waitFor('the subscription ended', () => s.ended, 20_000);
+    assert.ok(s.error instanceof ResourceNotFoundException, `ended with ${s.error?.name}`);
+    await assert.rejects(k.send(new SubscribeToShardCommand({ ConsumerARN: arn, ShardId: SHARD, StartingPosition: { Type: 'LATEST' } })), ResourceInUseException, 'DELETING is not ACTIVE');
   });
 
   it("each consumer has its own 2 MiB/s per shard (scaled down), apart from the GetRecords readers' shared budget", async () => {
