@@ -20,6 +20,10 @@ export const CONTROL_PLANE_QUOTAS: Readonly<Record<string, CallQuota>> = {
   DeleteStream: { perSec: 5, scope: 'account' },
   SplitShard: { perSec: 5, scope: 'account' },
   MergeShards: { perSec: 5, scope: 'account' },
+  RegisterStreamConsumer: { perSec: 5, scope: 'account' },
+  DeregisterStreamConsumer: { perSec: 5, scope: 'stream' },
+  DescribeStreamConsumer: { perSec: 20, scope: 'stream' },
+  ListStreamConsumers: { perSec: 5, scope: 'stream' },
 };
 
 /** The bucket a call draws from: the operation, and the stream for per-stream quotas; undefined when unlimited. */

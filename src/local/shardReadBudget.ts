@@ -1,4 +1,5 @@
 import { admitCall } from './admitCall.ts';
+import { refillBytes } from './pushBudget.ts';
 
 /** AWS's documented per-shard read limits (shared by every application reading the shard). */
 export interface ReadLimits {
@@ -32,7 +33,7 @@ function refill(b: ShardReadBudget, limits: ReadLimits, now: number): ShardReadB
   if (now <= b.at) return b;
   return {
     calls: b.calls,
-    bytes: Math.min(limits.bytesPerSec, b.bytes + ((now - b.at) / 1000) * limits.bytesPerSec),
+    bytes: refillBytes(b.bytes, b.at, limits.bytesPerSec, now),
     at: now,
   };
 }

@@ -1,6 +1,8 @@
 import { DescribeStreamSummaryCommand, GetShardIteratorCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createKinesisClient } from '../aws/awsClients.ts';
 import { configSchema } from '../config/configSchema.ts';
 import type { Logger } from '../log/createLogger.ts';
@@ -9,10 +11,13 @@ import { buildShardMap, hashKeyOf, shardIndexFor, type ShardDescription, type Sh
 import { TokenBucket } from '../produce/TokenBucket.ts';
 import { admitCall } from './admitCall.ts';
 import { CONTROL_PLANE_QUOTAS, quotaKey } from './controlPlaneQuotas.ts';
+import { createEnhancedFanOut, emptyEfoStats, type EfoOptions, type EfoStats, type SubscribeSink } from './enhancedFanOut.ts';
 import { shardExpired, withoutExpired } from './expiredShards.ts';
 import { planOnDemandReshard, type OnDemandPolicy } from './planOnDemandReshard.ts';
 import { iteratorExpired, unwrapIterator, wrapIterator } from './proxyIterator.ts';
+import { routeByPreface } from './routeByPreface.ts';
 import { ShardCallCounts, type ShardSecond } from './ShardCallCounts.ts';
+import { streamNameOfArn } from './streamConsumers.ts';
 import { admitRead, AWS_READ_LIMITS, chargeRead, fullReadBudget, type ReadLimits, type ShardReadBudget } from './shardReadBudget.ts';
 
 export interface ProxyFaults {
@@ -49,6 +54,8 @@ export interface FaithfulOptions {
   onDemand?: OnDemandOptions;
   /** How often the proxy looks at the known streams' shards to see which closed (ms). */
   shardPollMs?: number;
+  /** Enhanced fan-out (consumers, SubscribeToShard over HTTP/2 on the same port); AWS's limits when omitted. */
+  efo?: EfoOptions;
 }
 
 export interface LimitProxyOptions {
@@ -67,7 +74,7 @@ export interface LimitProxyOptions {
   log?: Logger;
 }
 
-export interface LimitProxyStats {
+export interface LimitProxyStats extends EfoStats {
   /** PutRecords calls. */
   calls: number;
   recordsIn: number;
@@ -124,6 +131,9 @@ interface OutRecord {
 
 type ResultRecord = { SequenceNumber: string; ShardId: string } | { ErrorCode: string; ErrorMessage: string };
 type Upstream = { status: number; headers: Record<string, string>; body: Buffer };
+/** A request over HTTP/1.1 or, through the same port, HTTP/2 (the compatibility API answers alike). */
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
 
 const AWS_ACCOUNT = '000000000000';
 const JSON_TYPE = { 'content-type': 'application/x-amz-json-1.1' };
@@ -131,7 +141,12 @@ const MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024;
 const DEFAULT_RETENTION_MS = 24 * 3600_000;
 export const STATS_PATH = '/_centos/stats';
 
-const streamOf = (body: { StreamName?: string; StreamARN?: string }): string | undefined => body.StreamName ?? body.StreamARN?.split(':stream/')[1];
+const streamOf = (body: { StreamName?: string; StreamARN?: string; ConsumerARN?: string }): string | undefined =>
+  body.StreamName ?? streamNameOfArn(body.StreamARN ?? body.ConsumerARN ?? '');
+/** Headers that describe one connection: never passed on, and forbidden in HTTP/2 answers. */
+const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'proxy-connection']);
+const open = (res: Res) => !res.writableEnded && !res.destroyed;
+const EFO_OPERATIONS = new Set(['RegisterStreamConsumer', 'DescribeStreamConsumer', 'ListStreamConsumers', 'DeregisterStreamConsumer']);
 const recordBytes = (r: { Data: string; PartitionKey: string }) => Buffer.byteLength(r.Data, 'base64') + Buffer.byteLength(r.PartitionKey);
 
 /**
@@ -141,8 +156,10 @@ const recordBytes = (r: { Data: string; PartitionKey: string }) => Buffer.byteLe
  * faithful mode also: the per-shard read limits shared by all callers, GetShardIterator's 5 calls/s
  * per shard, control-plane quotas, iterators that expire, closed shards that expire after the
  * retention, GetRecords answers of at most 10 MiB with MillisBehindLatest, and optional on-demand
- * resharding. Every other call passes through unchanged. The decisions are pure functions
- * (shardReadBudget, admitCall, proxyIterator, expiredShards, planOnDemandReshard); this file is the IO.
+ * resharding, and enhanced fan-out (enhancedFanOut.ts). Every other call passes through unchanged. The
+ * port speaks HTTP/1.1 and HTTP/2 with prior knowledge (routeByPreface), as AWS's endpoint does. The
+ * decisions are pure functions (shardReadBudget, admitCall, proxyIterator, expiredShards,
+ * planOnDemandReshard, streamConsumers, subscribeAdmission, pushBudget); this file is the IO.
  */
 export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy> {
   const random = o.random ?? Math.random;
@@ -175,6 +192,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     onDemandSplits: 0,
     onDemandMerges: 0,
     listShardsFailed: 0,
+    ...emptyEfoStats(),
   };
   const readCalls = new ShardCallCounts();
   const upstream = new URL(o.upstream);
@@ -229,15 +247,16 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     }
   };
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<Upstream> =>
+  const forward = (req: Req, body: Buffer): Promise<Upstream> =>
     new Promise((resolve, reject) => {
-      const headers = { ...req.headers, host: upstream.host, 'content-length': String(body.length) };
+      const headers: Record<string, string | string[] | undefined> = { host: upstream.host, 'content-length': String(body.length) };
+      for (const [k, v] of Object.entries(req.headers)) if (!k.startsWith(':') && k !== 'host' && k !== 'content-length') headers[k] = v;
       const up = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const h: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string' && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') h[k] = v;
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string' && !HOP_BY_HOP.has(k)) h[k] = v;
           resolve({ status: res.statusCode ?? 502, headers: h, body: Buffer.concat(chunks) });
         });
         res.on('error', reject);
@@ -246,18 +265,18 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
       up.end(body);
     });
 
-  const reply = (res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer | string): void => {
+  const reply = (res: Res, status: number, headers: Record<string, string>, body: Buffer | string): void => {
     res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
     res.end(body);
   };
-  const awsError = (res: ServerResponse, type: string, message: string) => reply(res, 400, { ...JSON_TYPE, 'x-amzn-errortype': type }, JSON.stringify({ __type: type, message }));
-  const throttled = (res: ServerResponse, stream: string, shardId: string) =>
+  const awsError = (res: Res, type: string, message: string) => reply(res, 400, { ...JSON_TYPE, 'x-amzn-errortype': type }, JSON.stringify({ __type: type, message }));
+  const throttled = (res: Res, stream: string, shardId: string) =>
     awsError(res, 'ProvisionedThroughputExceededException', `Rate exceeded for shard ${shardId} in stream ${stream} under account ${AWS_ACCOUNT}.`);
-  const noShard = (res: ServerResponse, stream: string, shardId: string) => {
+  const noShard = (res: Res, stream: string, shardId: string) => {
     stats.expiredShardCalls++;
     awsError(res, 'ResourceNotFoundException', `Shard ${shardId} in stream ${stream} under account ${AWS_ACCOUNT} does not exist`);
   };
-  const passJson = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, edit: (out: Record<string, unknown>) => Promise<void> | void) => {
+  const passJson = async (req: Req, res: Res, raw: Buffer, edit: (out: Record<string, unknown>) => Promise<void> | void) => {
     const up = await forward(req, raw);
     if (up.status !== 200) return reply(res, up.status, up.headers, up.body);
     const out = JSON.parse(up.body.toString('utf8')) as Record<string, unknown>;
@@ -265,7 +284,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     reply(res, 200, up.headers, JSON.stringify(out));
   };
 
-  const putRecords = async (req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> => {
+  const putRecords = async (req: Req, res: Res, raw: Buffer): Promise<void> => {
     stats.calls++;
     if (random() < (faults.error500Fraction ?? 0)) {
       stats.errors500++;
@@ -328,7 +347,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     reply(res, 200, JSON_TYPE, JSON.stringify({ FailedRecordCount: failed, Records: results }));
   };
 
-  const getShardIterator = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, body: { ShardId?: string }, stream: string): Promise<void> => {
+  const getShardIterator = async (req: Req, res: Res, raw: Buffer, body: { ShardId?: string }, stream: string): Promise<void> => {
     const shardId = body.ShardId ?? '';
     stats.getShardIterator++;
     if (expired(stream, shardId)) return noShard(res, stream, shardId);
@@ -343,7 +362,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     });
   };
 
-  const getRecords = async (req: IncomingMessage, res: ServerResponse, body: { ShardIterator?: string; Limit?: number }): Promise<void> => {
+  const getRecords = async (req: Req, res: Res, body: { ShardIterator?: string; Limit?: number }): Promise<void> => {
     stats.getRecords++;
     const it = unwrapIterator(body.ShardIterator ?? '');
     if (!it) return awsError(res, 'InvalidArgumentException', 'Invalid ShardIterator.');
@@ -392,7 +411,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     reply(res, 200, up.headers, JSON.stringify(out));
   };
 
-  const listShards = (req: IncomingMessage, res: ServerResponse, raw: Buffer, body: { NextToken?: string }, stream: string | undefined) =>
+  const listShards = (req: Req, res: Res, raw: Buffer, body: { NextToken?: string }, stream: string | undefined) =>
     passJson(req, res, raw, (out) => {
       const name = stream ?? listTokens.get(body.NextToken ?? '');
       if (!name) return;
@@ -405,7 +424,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
       }
     });
 
-  const describeStream = (req: IncomingMessage, res: ServerResponse, raw: Buffer, stream: string) =>
+  const describeStream = (req: Req, res: Res, raw: Buffer, stream: string) =>
     passJson(req, res, raw, (out) => {
       const d = out.StreamDescription as { Shards?: ShardDescription[] } | undefined;
       if (!d?.Shards) return;
@@ -413,7 +432,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
       d.Shards = withoutExpired(d.Shards, (id) => closedAt.get(`${stream}/${id}`), now(), retentionMs(stream));
     });
 
-  const faithfulCall = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, op: string): Promise<void> => {
+  const faithfulCall = async (req: Req, res: Res, raw: Buffer, op: string): Promise<void> => {
     const body = (raw.length ? JSON.parse(raw.toString('utf8')) : {}) as Record<string, unknown>;
     const stream = streamOf(body as { StreamName?: string; StreamARN?: string });
     const qk = quotaKey(op, stream);
@@ -435,10 +454,13 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
         return listShards(req, res, raw, body as { NextToken?: string }, stream);
       case 'DescribeStream':
         return describeStream(req, res, raw, stream ?? '');
+      case 'SubscribeToShard':
+        return efo.subscribe(body, subscribeSink(req, res));
       case 'DeleteStream':
       case 'CreateStream': {
         const up = await forward(req, raw);
         if (stream) forget(stream);
+        if (stream && op === 'DeleteStream') efo.forgetStream(stream);
         return reply(res, up.status, up.headers, up.body);
       }
       case 'IncreaseStreamRetentionPeriod':
@@ -448,11 +470,32 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
         return reply(res, up.status, up.headers, up.body);
       }
       default: {
+        if (EFO_OPERATIONS.has(op)) {
+          const a = await efo.call(op, body);
+          return 'ok' in a ? reply(res, 200, JSON_TYPE, JSON.stringify(a.ok)) : awsError(res, a.error, a.message);
+        }
         const up = await forward(req, raw);
         return reply(res, up.status, up.headers, up.body);
       }
     }
   };
+
+  const efo = createEnhancedFanOut({ upstream: client, now, stats, shardGone: expired, ...(faithful?.efo ? { options: faithful.efo } : {}), ...(o.log ? { log: o.log } : {}) });
+  const subscribeSink = (req: Req, res: Res): SubscribeSink => ({
+    refuse: (type, message) => awsError(res, type, message),
+    start: () => res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': randomUUID() }),
+    send: (frame) => {
+      // Both response kinds take bytes; their overload lists differ, so TypeScript cannot call the union.
+      if (open(res)) (res as { write(chunk: Uint8Array): boolean }).write(frame);
+    },
+    end: () => {
+      if (open(res)) res.end();
+    },
+    onClose: (cb) => {
+      res.on('close', cb);
+      req.on('close', cb);
+    },
+  });
 
   const onDemandStep = async (od: OnDemandOptions, elapsedMs: number) => {
     const policy: OnDemandPolicy = { splitAboveBytesPerSec: 500_000, mergeBelowBytesPerSec: 50_000, minShards: 1, maxShards: 16, ...od };
@@ -519,7 +562,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
 
   const statsBody = () => JSON.stringify({ ...stats, maxReadCallsPerShardSecond: readCalls.maxAdmittedPerSecond(), maxReadCallsInAnySecond: readCalls.maxCallsInAnySecond(), readCalls: readCalls.list() });
 
-  const server = createServer((req, res) => {
+  const handle = (req: Req, res: Res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -541,6 +584,15 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
         reply(res, 500, JSON_TYPE, JSON.stringify({ __type: 'InternalFailure', message: `limit proxy: ${(err as Error).message}` }));
       });
     });
+  };
+  // One port, as AWS: HTTP/2 with prior knowledge (the SDK's NodeHttp2Handler, SubscribeToShard) or HTTP/1.1.
+  const http1 = createServer(handle);
+  const http2 = createHttp2Server(handle);
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    routeByPreface(socket, (isHttp2) => (isHttp2 ? http2 : http1).emit('connection', socket));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -561,8 +613,10 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
     async close() {
       for (const t of timers) clearInterval(t);
       await Promise.all(running);
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      efo.close();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await closed;
       client.destroy();
     },
   };

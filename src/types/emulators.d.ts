@@ -29,3 +29,22 @@ declare module 's3rver' {
   }
   export default S3rver;
 }
+
+declare module 'kinesalite/db/index.js' {
+  interface SequenceParts {
+    shardCreateTime: number;
+    seqIx?: string;
+    seqTime?: number;
+    shardIx: number;
+    version?: number;
+  }
+  const db: {
+    parseSequence(seq: string): SequenceParts;
+    stringifySequence(parts: SequenceParts): string;
+    incrementSequence(seq: string | SequenceParts, seqTime?: number): string;
+    createShardIterator(streamName: string, shardId: string, seq: string): string;
+    ITERATOR_PWD_KEY: Buffer;
+    ITERATOR_PWD_IV: Buffer;
+  };
+  export default db;
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   DescribeStreamSummaryCommand,
   ExpiredIteratorException,
@@ -19,7 +19,7 @@ import { startLimitProxy, type FaithfulOptions, type LimitProxy } from '../../sr
 import { STATS_PATH } from '../../src/local/startLimitProxy.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 import { waitFor } from '../helpers/consumerHarness.ts';
-import { startTestStack, type TestStack } from '../helpers/testStack.ts';
+import { faithfulHarness } from '../helpers/faithfulHarness.ts';
 
 /**
  * The faithful proxy in front of a real kinesalite, driven by the real SDK (one attempt, so the
@@ -27,26 +27,14 @@ import { startTestStack, type TestStack } from '../helpers/testStack.ts';
  * never by racing real time.
  */
 describe('the faithful local Kinesis: AWS read limits, iterator and shard expiry, quotas, on-demand resharding', () => {
-  let stack: TestStack;
-  const proxies: LimitProxy[] = [];
-  const clients: KinesisClient[] = [];
+  const h = faithfulHarness();
+  const { proxies, clients } = h;
   let n = 0;
-  let direct: KinesisClient;
-  before(async () => {
-    stack = await startTestStack();
-    direct = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: stack.kinesisEndpoint } }));
-    clients.push(direct);
-  });
-  after(async () => {
-    for (const c of clients) c.destroy();
-    for (const p of proxies) await p.close();
-    await stack.close();
-  });
 
   /** A stream on kinesalite, a proxy with its own clock in front, and `k` SDK clients through it. */
   const setup = async (faithful: FaithfulOptions, o: { shards?: number; clients?: number; enforceLimits?: boolean } = {}) => {
     const clock = { t: Date.UTC(2026, 0, 1) };
-    const proxy = await startLimitProxy({ upstream: stack.kinesisEndpoint, port: 0, faithful, now: () => clock.t, enforceLimits: o.enforceLimits ?? true });
+    const proxy = await startLimitProxy({ upstream: h.stack.kinesisEndpoint, port: 0, faithful, now: () => clock.t, enforceLimits: o.enforceLimits ?? true });
     proxies.push(proxy);
     const make = () => {
       const c = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: proxy.endpoint } }), { maxAttempts: 1 });
@@ -55,7 +43,7 @@ describe('the faithful local Kinesis: AWS read limits, iterator and shard expiry
     };
     const sdk = Array.from({ length: o.clients ?? 1 }, make);
     const stream = `faithful-${++n}`;
-    await ensureStream(direct, { name: stream, shards: o.shards ?? 1, retentionHours: 24, pollMs: 20 });
+    await ensureStream(h.direct, { name: stream, shards: o.shards ?? 1, retentionHours: 24, pollMs: 20 });
     return { clock, proxy, sdk, stream, kinesis: sdk[0]! };
   };
   const iterator = async (k: KinesisClient, stream: string, shardId = 'shardId-000000000000') =>
