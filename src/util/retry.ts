@@ -48,6 +48,8 @@ export const policies = {
   shardRestart: { retries: Infinity, initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.3 },
   /** Shard discovery failed: lease work goes on. Defaults of `coordinator.takeIntervalMs` / `shardSyncIntervalMs`, which replace them. */
   shardSync: { retries: Infinity, initialMs: 1_000, maxMs: 10_000, factor: 2, jitter: 0.5 },
+  /** A scheduler cycle failed (the database is away): tried again, never later than a quarter of its lease. */
+  schedulerCycle: { retries: Infinity, initialMs: 500, maxMs: 5_000, factor: 2, jitter: 0.5 },
   /** An archive object upload while the lease is held: until S3 answers or the shard is given up. */
   s3Upload: { retries: Infinity, initialMs: 200, maxMs: 10_000, factor: 2, jitter: 0.5 },
   /** The last upload of a shard being shut down: a few tries, at most ~3 s of waiting. */
