@@ -55,7 +55,7 @@ const agg = createRequire(import.meta.url)('aws-kinesis-agg') as {
 const kChild = spawn(process.execPath, ['--import', 'tsx', new URL('./kinesaliteChild.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
 const endpoint = await new Promise<string>((resolve) => kChild.stdout.once('data', (d) => resolve(String(d).trim())));
 const config = configSchema.parse({ aws: { kinesisEndpoint: endpoint } });
-const client: KinesisClient = createKinesisClient(config, { maxAttempts: 1 });
+const client: KinesisClient = createKinesisClient(config, { retryLayer: 'ours' });
 const dir = await mkdtemp(path.join(tmpdir(), 'centos-bench-produce-'));
 
 const gen = new EventGenerator({ seed: 11, users: USERS, duplicates: 0, startMs: Date.parse('2024-01-01T00:00:00Z') });

@@ -44,7 +44,7 @@ interface AppResult {
 
 /** One application: a paced ShardReader per shard from TRIM_HORIZON to the tip. */
 async function readAll(proxy: LimitProxy, share: number, shardBytesPerSec = LIMIT): Promise<AppResult> {
-  const client = createKinesisClient(loadConfig({ env: {}, flags: { 'aws.kinesisEndpoint': proxy.endpoint } }).config, { maxAttempts: 1 });
+  const client = createKinesisClient(loadConfig({ env: {}, flags: { 'aws.kinesisEndpoint': proxy.endpoint } }).config, { retryLayer: 'ours' });
   const port = sdkKinesisReadPort(client, 'backlog');
   const options: ReaderOptions = { maxRecordsPerFetch: 10_000, maxBytesPerFetch: MiB, intervalMs: 200, share, shardCallsPerSec: 5, shardBytesPerSec, idleMs: 200, idleMaxMs: 1000 };
   const shards = await port.listShards();

@@ -48,7 +48,8 @@ export function describeCause(cause: unknown): string {
   if (cause instanceof AggregateError && cause.errors.length > 0) return describeCause(cause.errors[0]);
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
-    const name = cause.name && cause.name !== 'Error' ? cause.name : undefined;
+    // Our typed errors' messages already say what failed; their class name adds nothing.
+    const name = cause.name && cause.name !== 'Error' && !(cause instanceof CentosError) ? cause.name : undefined;
     const head = [typeof code === 'string' ? code : undefined, name].filter(Boolean).join(' ');
     const msg = cause.message || head || 'unknown error';
     return head && !msg.includes(head) ? `${head}: ${msg}` : msg;

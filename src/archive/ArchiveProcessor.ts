@@ -1,14 +1,15 @@
 import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
 import type { Position } from '../coordinator/position.ts';
 import type { ShardContext, ShardProcessor } from '../coordinator/runConsumer.ts';
+import { CentosError } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';
-import { retry, type RetryOptions } from '../util/retry.ts';
+import { policies, retry, type RetryPolicy } from '../util/retry.ts';
 import { ArchiveManifest, type ManifestEntry } from './ArchiveManifest.ts';
 import { archiveKey, type Compression } from './archiveKey.ts';
 import { encodeArchiveLine } from './archiveLine.ts';
 import { buildArchiveBody } from './buildArchiveObject.ts';
 import { flushReason, msUntilAgeFlush, type FlushPolicy, type FlushReason } from './flushReason.ts';
-import { ObjectStoreError, type ObjectStore } from './ObjectStore.ts';
+import type { ObjectStore } from './ObjectStore.ts';
 
 export interface ArchiveOptions {
   prefix: string;
@@ -19,14 +20,11 @@ export interface ArchiveOptions {
 export interface ArchiveDeps {
   objectStore: ObjectStore;
   now: () => number;
-  /** Upload backoff; tests pass faster values. */
-  retry?: Partial<Pick<RetryOptions, 'initialMs' | 'maxMs'>>;
+  /** Upload backoff over `policies.s3Upload` / `s3UploadFinal`; tests pass faster values. */
+  retry?: Partial<Pick<RetryPolicy, 'initialMs' | 'maxMs'>>;
   /** Runs after an object is uploaded and before its commit (tests pause or crash here). */
   beforeCommit?: (object: { key: string; shardId: string; workerId: string; epoch: number }) => Promise<void>;
 }
-
-/** Upload retry defaults: while the lease is held, retry until S3 answers; while shutting down, a few times. */
-export const archiveRetryDefaults = { initialMs: 200, maxMs: 10_000, factor: 2, jitter: 0.5, finalRetries: 4 };
 
 interface Buffered {
   lines: string[];
@@ -94,7 +92,7 @@ export class ArchiveProcessor implements ShardProcessor {
       this.rethrow();
       const done = (!this.pending || (await this.writePending('running'))) && (await this.flush('end', 'running'));
       // The runtime marks the shard ended after this returns: never with records uncommitted.
-      if (!done) throw new Error(`${this.ctx.shardId}: interrupted before the last archive object was committed`);
+      if (!done) throw new CentosError(`${this.ctx.shardId}: interrupted before the last archive object was committed`);
     });
   }
 
@@ -186,18 +184,15 @@ export class ArchiveProcessor implements ShardProcessor {
    */
   private async writePending(mode: 'running' | 'final'): Promise<boolean> {
     const p = this.pending!;
+    // Running, the shard's signal ends the wait (lease lost, hand-off, stop). At shutdown that
+    // signal has already fired, so the final upload gets a bounded policy instead.
     const signal = mode === 'running' ? this.ctx.signal : undefined;
-    const r = { ...archiveRetryDefaults, ...this.deps.retry };
     try {
       await retry(() => this.deps.objectStore.put(p.key, p.body, p.contentType), {
-        retries: mode === 'running' ? Infinity : r.finalRetries,
-        initialMs: r.initialMs,
-        maxMs: r.maxMs,
-        factor: r.factor,
-        jitter: r.jitter,
-        isRetriable: (err) => err instanceof ObjectStoreError && err.retriable,
+        ...(mode === 'running' ? policies.s3Upload : policies.s3UploadFinal),
+        ...this.deps.retry,
+        signal,
         onRetry: (err, attempt, waitMs) => this.log[attempt >= 5 ? 'warn' : 'debug']({ key: p.key, err: String(err), attempt, waitMs }, 'archive upload failed, retrying'),
-        ...(signal ? { signal } : {}),
       });
     } catch (err) {
       if (signal?.aborted) return false;

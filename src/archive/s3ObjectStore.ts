@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createS3Client } from '../aws/awsClients.ts';
+import { createS3Client, type RetryLayer } from '../aws/awsClients.ts';
 import { isTransientAwsError } from '../aws/awsErrors.ts';
 import type { Config } from '../config/configSchema.ts';
 import { ObjectStoreError, type ListedObject, type ObjectStore } from './ObjectStore.ts';
@@ -71,8 +71,12 @@ export function s3ObjectStore(s3: S3Client, bucket: string, o: S3ObjectStoreOpti
   };
 }
 
-/** The archive's ObjectStore on the configured bucket, with the client to destroy when done. */
-export function configuredObjectStore(config: Config): { objectStore: ObjectStore; close(): void } {
-  const s3 = createS3Client(config);
+/**
+ * The archive's ObjectStore on the configured bucket, with the client to destroy when done.
+ * `ours` for the archive worker, whose uploads are retried by ArchiveProcessor; `sdk` for callers
+ * without a retry loop (replay, audit, the scheduler's clean-up).
+ */
+export function configuredObjectStore(config: Config, retryLayer: RetryLayer): { objectStore: ObjectStore; close(): void } {
+  const s3 = createS3Client(config, { retryLayer });
   return { objectStore: s3ObjectStore(s3, config.s3.bucket, { partSizeBytes: config.archive.multipartThresholdBytes }), close: () => s3.destroy() };
 }

@@ -1,10 +1,9 @@
-import { isTransientAwsError } from '../aws/awsErrors.ts';
 import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
 import type { ShardInfo } from '../coordinator/LeaseStore.ts';
 import { ShardReader, type ReadCounters, type ReaderOptions } from '../coordinator/ShardReader.ts';
 import type { KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
-import { retry } from '../util/retry.ts';
+import { policies, retry } from '../util/retry.ts';
 
 export interface KclView {
   shards: ShardInfo[];
@@ -19,7 +18,7 @@ export interface KclView {
  */
 export async function readKclView(o: { kinesis: KinesisReadPort; options: ReaderOptions; counters: ReadCounters; log: Logger; signal?: AbortSignal }): Promise<KclView> {
   const signal = o.signal ?? new AbortController().signal;
-  const shards = await retry(() => o.kinesis.listShards(), { retries: 8, initialMs: 500, maxMs: 10_000, isRetriable: isTransientAwsError, signal });
+  const shards = await retry(() => o.kinesis.listShards(), { ...policies.kinesisControlOnce, signal });
   const records = new Map<string, ConsumedRecord[]>();
   await Promise.all(
     shards.map(async (s) => {

@@ -53,7 +53,7 @@ export async function runAudit(settings: Settings, o: AuditOptions): Promise<Aud
     let view: KclView | undefined;
     if (o.stream) {
       // One attempt per SDK call: the reader paces and retries throttling itself, within this application's read share.
-      const kinesis = createKinesisClient(config, { maxAttempts: 1 });
+      const kinesis = createKinesisClient(config, { retryLayer: 'ours' });
       const reads = createReadCounters();
       try {
         const log = (o.log ?? silentLogger()).child({ component: 'audit' });
@@ -69,7 +69,7 @@ export async function runAudit(settings: Settings, o: AuditOptions): Promise<Aud
       if (dashboardViolations(report.dashboard) > 0) report.ok = false;
     }
     if (o.archive) {
-      const s3 = configuredObjectStore(config);
+      const s3 = configuredObjectStore(config, 'sdk');
       try {
         const positions = view ? new Set([...view.records.values()].flatMap((rs) => rs.map((r) => `${r.shardId}/${r.seq}/${r.sub}`))) : undefined;
         report.archive = await auditArchive({ store, objectStore: s3.objectStore, app: config.apps.archive }, input.events.keys(), positions);

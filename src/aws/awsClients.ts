@@ -27,11 +27,38 @@ function httpHandler(maxSockets: number, requestTimeoutMs: number): NodeHttpHand
   });
 }
 
+/**
+ * Which layer retries a client's calls: exactly one, never both (stacked, 3 SDK attempts inside
+ * each of ours multiply the waits and hide throttling from our pacing).
+ * - `ours`: the SDK makes one attempt; the caller's loop retries with a named policy from
+ *   `util/retry.ts`, judged by the typed error's `retriable` and ended by its AbortSignal. For the
+ *   Kinesis data plane (consumers' reads and starts, the producer, audit, the limit proxy) and the
+ *   archive's S3 uploads.
+ * - `sdk`: the SDK's standard retry (throttling-aware backoff, retry quota), for calls without a
+ *   loop of ours: `centos setup` (CreateStream, DescribeStreamSummary, CreateBucket, …), S3
+ *   reads and deletes of replay, audit and the scheduler's clean-up, and the tools (chaos, tests,
+ *   benchmarks).
+ */
+export type RetryLayer = 'ours' | 'sdk';
+
+/** Attempts per call when the SDK's standard retry is the layer that retries. */
+export const SDK_MAX_ATTEMPTS = 3;
+
 export interface ClientOptions {
   maxSockets?: number;
   requestTimeoutMs?: number;
-  /** SDK-level attempts; our own retry helper wraps the calls that matter. */
-  maxAttempts?: number;
+  /** Who retries; default `sdk` (see RetryLayer). */
+  retryLayer?: RetryLayer;
+}
+
+const maxAttemptsFor = (o: ClientOptions) => (o.retryLayer === 'ours' ? 1 : SDK_MAX_ATTEMPTS);
+
+/** For messages: where a client sends its calls (its endpoint, or AWS's endpoint of its region). */
+export async function clientEndpoint(client: KinesisClient | S3Client, service: 'kinesis' | 's3'): Promise<string> {
+  const e = await client.config.endpoint?.();
+  if (e) return `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}${e.path && e.path !== '/' ? e.path : ''}`;
+  const region = await client.config.region().catch(() => '<SDK region>');
+  return `https://${service}.${region}.amazonaws.com`;
 }
 
 /** For messages: the endpoint, or AWS's endpoint of the region (the SDK's own lookup when `region` is unset). */
@@ -54,7 +81,7 @@ function guardLocal(local: boolean): void {
   if (local) process.env.AWS_EC2_METADATA_DISABLED = 'true';
 }
 
-/** The one Kinesis client factory. */
+/** The one Kinesis client factory; `o.retryLayer` says who retries its calls (see RetryLayer). */
 export function createKinesisClient(config: Config, o: ClientOptions = {}): KinesisClient {
   const endpoint = config.aws.kinesisEndpoint;
   const local = isLocalEndpoint(endpoint);
@@ -62,13 +89,13 @@ export function createKinesisClient(config: Config, o: ClientOptions = {}): Kine
   return new KinesisClient({
     ...regionOption(config, local),
     requestHandler: httpHandler(o.maxSockets ?? 64, o.requestTimeoutMs ?? 30_000),
-    maxAttempts: o.maxAttempts ?? 3,
+    maxAttempts: maxAttemptsFor(o),
     ...(endpoint ? { endpoint } : {}),
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
 }
 
-/** The one S3 client factory. */
+/** The one S3 client factory; `o.retryLayer` says who retries its calls (see RetryLayer). */
 export function createS3Client(config: Config, o: ClientOptions = {}): S3Client {
   const endpoint = config.aws.s3Endpoint;
   const local = isLocalEndpoint(endpoint);
@@ -76,7 +103,7 @@ export function createS3Client(config: Config, o: ClientOptions = {}): S3Client 
   return new S3Client({
     ...regionOption(config, local),
     requestHandler: httpHandler(o.maxSockets ?? 64, o.requestTimeoutMs ?? 60_000),
-    maxAttempts: o.maxAttempts ?? 3,
+    maxAttempts: maxAttemptsFor(o),
     ...(endpoint ? { endpoint } : {}),
     ...(local
       ? {

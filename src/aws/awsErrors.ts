@@ -1,41 +1,52 @@
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
-const TRANSIENT_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'LimitExceededException',
-  'ThrottlingException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RequestTimeout',
-  'SlowDown',
-  'KMSThrottlingException',
-]);
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 
-/** The SDK error's name (`ResourceNotFoundException`, `NoSuchBucket`, …), or undefined. */
+/** What an SDK error means for a retry, judged by the SDK's own service-error classification. */
+export interface AwsErrorClass {
+  /** The service's error code (`ProvisionedThroughputExceededException`, `SlowDown`), a network code (`ECONNREFUSED`), or the error's name. */
+  code: string;
+  /** Refused for a rate or quota: back off longer. */
+  throttled: boolean;
+  /** The same call may succeed later: throttling, a network failure or timeout, a 5xx, a modelled server fault. */
+  retriable: boolean;
+}
+
+interface SdkErrorShape {
+  name?: string;
+  code?: unknown;
+  Code?: unknown;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number };
+  awsCode?: unknown;
+}
+
+const asObject = (err: unknown): SdkErrorShape | undefined => (typeof err === 'object' && err !== null ? (err as SdkErrorShape) : undefined);
+
+/** The SDK error's code (`ResourceNotFoundException`, `NoSuchBucket`, …) or a wrapped one's; undefined for anything else. */
 export function awsErrorName(err: unknown): string | undefined {
-  const e = err as { name?: string; Code?: string };
-  return e?.Code ?? e?.name;
+  const e = asObject(err);
+  if (typeof e?.awsCode === 'string') return e.awsCode;
+  if (typeof e?.Code === 'string') return e.Code;
+  return e?.name;
 }
 
 export function httpStatusOf(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return asObject(err)?.$metadata?.httpStatusCode;
 }
 
-function networkCode(err: unknown): string | undefined {
-  let e = err as { code?: string; cause?: unknown; errors?: unknown[] } | undefined;
-  for (let depth = 0; e && depth < 4; depth++) {
-    if (e.code) return e.code;
-    e = (e.errors?.[0] ?? e.cause) as typeof e;
-  }
-  return undefined;
+/** Classifies an error thrown by an AWS SDK call; anything that is not an object is not retriable. */
+export function classifyAwsError(err: unknown): AwsErrorClass {
+  const e = asObject(err);
+  if (!e) return { code: String(err), throttled: false, retriable: false };
+  const modelled = e.$metadata !== undefined || e.$fault !== undefined;
+  const code = modelled ? (awsErrorName(e) ?? 'Unknown') : typeof e.code === 'string' ? e.code : (e.name ?? 'Error');
+  const throttled = isThrottlingError(e as Parameters<typeof isThrottlingError>[0]);
+  const transient = isTransientError(e as Parameters<typeof isTransientError>[0]) || isServerError(e as Parameters<typeof isServerError>[0]) || e.$fault === 'server';
+  return { code, throttled, retriable: throttled || transient };
 }
 
-/** Worth retrying: the network, throttling, or a 5xx — not a refusal such as AccessDenied. */
+/** Worth retrying: an error that says so (our typed errors), else the SDK's classification of it. */
 export function isTransientAwsError(err: unknown): boolean {
-  const code = networkCode(err);
-  if (code && TRANSIENT_CODES.has(code)) return true;
-  if (TRANSIENT_NAMES.has(awsErrorName(err) ?? '')) return true;
-  const status = httpStatusOf(err);
-  if (status !== undefined && (status >= 500 || status === 429)) return true;
-  return (err as { $retryable?: unknown })?.$retryable !== undefined;
+  const marked = asObject(err) && 'retriable' in (err as object) ? (err as { retriable: unknown }).retriable : undefined;
+  if (typeof marked === 'boolean') return marked;
+  return classifyAwsError(err).retriable;
 }

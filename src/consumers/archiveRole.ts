@@ -15,7 +15,7 @@ export const archiveRole: ConsumerRole = {
     // Loaded here, not at start-up: listing the roles (`centos --help`) must not load the S3 SDK.
     const [{ ArchiveProcessor }, { configuredObjectStore }] = await Promise.all([import('../archive/ArchiveProcessor.ts'), import('../archive/s3ObjectStore.ts')]);
     const { config } = settings;
-    const { objectStore, close } = configuredObjectStore(config);
+    const { objectStore, close } = configuredObjectStore(config, 'ours');
     const options = archiveOptionsOf(config);
     return {
       processor: (ctx) => new ArchiveProcessor(ctx, options, { objectStore, now: Date.now }),

@@ -28,7 +28,7 @@ export async function startConsumer(settings: Settings, role: ConsumerRole, log:
   const store = openConfiguredStore(settings);
   const leaseStore = openConfiguredStore(settings, 'leases');
   // Throttling is paced by the reader, not retried blindly by the SDK (its retries would count against the shard's limit).
-  const kinesis = createKinesisClient(config, { maxAttempts: 1 });
+  const kinesis = createKinesisClient(config, { retryLayer: 'ours' });
   const instance = await role.create({ settings, store, log });
   const handle = runConsumer({
     app: role.appName(settings),

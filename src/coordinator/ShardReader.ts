@@ -1,8 +1,7 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { awsErrorName, isTransientAwsError } from '../aws/awsErrors.ts';
-import type { Logger } from '../log/createLogger.ts';
+import { KinesisError } from '../kinesis/KinesisError.ts';
 import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
-import { backoffDelay } from '../util/retry.ts';
+import type { Logger } from '../log/createLogger.ts';
+import { backoffDelay, isMarkedRetriable, pause, policies } from '../util/retry.ts';
 import { deaggregate, type ConsumedRecord, type HashRange } from './deaggregate.ts';
 import { paceRead, type LastRead, type ReadPacing } from './paceRead.ts';
 import type { Position } from './position.ts';
@@ -15,7 +14,7 @@ export interface ReaderOptions extends ReadPacing {
 /** What readers did, summed over the shards of a worker (or an audit). */
 export interface ReadCounters {
   getRecordsCalls: number;
-  /** Calls refused with ProvisionedThroughputExceededException: expected traffic, paced, never an error. */
+  /** Reads refused for throttling (ProvisionedThroughputExceededException): expected traffic, paced, never an error. */
   readsThrottled: number;
   bytesRead: number;
   /** Sub-records dropped for lying outside their shard's hash range (a KCL reader drops them too). */
@@ -59,7 +58,8 @@ export interface ShardReaderInput {
  * sequence when an aggregate was only partly processed, AFTER it otherwise) or the initial
  * position; calls are paced by `paceRead` (this application's share of the shard's read
  * limits); throttling slows it down and is counted; expired iterators are renewed from the last
- * record returned; network errors are retried with backoff.
+ * record returned; other retriable failures (network, 5xx) are retried with `policies.kinesisRead`
+ * until the signal aborts; anything else is thrown.
  */
 export class ShardReader {
   readonly shardId: string;
@@ -94,16 +94,12 @@ export class ShardReader {
     return p.last ? { type: 'AFTER_SEQUENCE_NUMBER', seq: p.seq } : { type: 'AT_SEQUENCE_NUMBER', seq: p.seq };
   }
 
-  private async pause(ms: number): Promise<void> {
-    await delay(ms, undefined, { signal: this.i.signal }).catch(() => undefined);
-  }
-
   /** Waits until pacing allows the next call. */
   private async paced(): Promise<void> {
     if (this.lastCallAt === undefined) return;
     const d = paceRead(this.i.options, this.last, this.random);
     const wait = this.lastCallAt + d.waitMs - this.now();
-    if (wait > 0) await this.pause(wait);
+    if (wait > 0) await pause(wait, this.i.signal);
     // What accrued since the last call (more when that call, its processing or a timer was slow), capped.
     this.budget = Math.min(d.capBytes, this.last.budgetBytes + d.bytesPerMs * (this.now() - this.lastCallAt));
     this.targetBytes = Math.max(1, Math.min(this.i.options.maxBytesPerFetch, Math.floor(this.budget)));
@@ -147,29 +143,29 @@ export class ShardReader {
         if (!atTip) continue;
         return { records: [], millisBehindLatest: r.millisBehindLatest, end: false };
       } catch (err) {
-        const name = awsErrorName(err);
-        if (name === 'ExpiredIteratorException') {
+        const k = err instanceof KinesisError ? err : undefined;
+        if (k?.iteratorExpired) {
           this.iterator = undefined;
           continue;
         }
-        if (name === 'ProvisionedThroughputExceededException') {
+        if (k?.throttled) {
           counters.readsThrottled++;
           this.lastCallAt = this.now();
           this.last = { ...this.last, budgetBytes: this.budget, throttledStreak: this.last.throttledStreak + 1 };
-          log.debug({ shardId: this.shardId, streak: this.last.throttledStreak }, 'read throttled; slowing down');
+          log.debug({ shardId: this.shardId, code: k.awsCode, streak: this.last.throttledStreak }, 'read throttled; slowing down');
           continue;
         }
-        if (name === 'ResourceNotFoundException' && this.i.shardGone && (await this.i.shardGone().catch(() => false))) {
+        if (k?.awsCode === 'ResourceNotFoundException' && this.i.shardGone && (await this.i.shardGone().catch(() => false))) {
           counters.shardsExpired++;
           log.warn({ shardId: this.shardId, after: this.position ? `${this.position.seq}/${this.position.sub}` : 'nothing read' }, 'shard is gone (past the stream\'s retention); treating it as ended so its children start');
           return { records: [], millisBehindLatest: undefined, end: true, expired: true };
         }
-        if (!isTransientAwsError(err)) throw err;
+        if (!isMarkedRetriable(err)) throw err;
         this.failures++;
-        const wait = backoffDelay(this.failures, { initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.5 }, this.random);
+        const wait = backoffDelay(this.failures, policies.kinesisRead, this.random);
         const level = this.failures >= 5 ? 'warn' : 'debug';
         log[level]({ shardId: this.shardId, err: String(err), attempt: this.failures, waitMs: wait }, 'GetRecords failed, retrying');
-        await this.pause(wait);
+        await pause(wait, this.i.signal);
       }
     }
     return { records: [], millisBehindLatest: undefined, end: false };

@@ -1,4 +1,4 @@
-import { backoffDelay } from '../util/retry.ts';
+import { backoffDelay, policies } from '../util/retry.ts';
 
 /** AWS's read limits of one shard, shared by every application reading it. */
 export const SHARD_READ_CALLS_PER_SEC = 5;
@@ -69,7 +69,9 @@ export function paceRead(p: ReadPacing, last: LastRead, random: () => number = M
   const bytesPerMs = bytesPerSec / 1000;
   const capBytes = Math.max(targetBytes, Math.floor(bytesPerSec));
   if (last.throttledStreak > 0) {
-    const waitMs = Math.max(intervalMs, backoffDelay(last.throttledStreak, { initialMs: intervalMs * 2, maxMs: Math.max(intervalMs * 2, 10_000), factor: 2, jitter: 0.5 }, random));
+    const throttled = policies.kinesisReadThrottled;
+    const initialMs = Math.max(throttled.initialMs, intervalMs * 2);
+    const waitMs = Math.max(intervalMs, backoffDelay(last.throttledStreak, { ...throttled, initialMs, maxMs: Math.max(initialMs, throttled.maxMs) }, random));
     return { waitMs, why: 'throttled', targetBytes, bytesPerMs, capBytes };
   }
   const bytesMs = Math.ceil((targetBytes - last.budgetBytes) / bytesPerMs);

@@ -1,11 +1,10 @@
-import { isTransientAwsError } from '../aws/awsErrors.ts';
 import { CentosError, describeCause } from '../errors.ts';
 import type { KinesisReadPort, StreamIdentity } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { Store } from '../store/Store.ts';
 import { insertIgnore } from '../store/sql.ts';
-import { isMissingTable, StoreError } from '../store/StoreError.ts';
-import { retry } from '../util/retry.ts';
+import { isMissingTable } from '../store/StoreError.ts';
+import { policies, retry } from '../util/retry.ts';
 
 /** The stream was deleted and re-created since this application's leases were made. */
 export class StreamRecreatedError extends CentosError {
@@ -36,11 +35,8 @@ const sameStream = (a: StreamIdentity, b: StreamIdentity) => a.arn === b.arn && 
  */
 export async function verifyStreamIdentity(o: { store: Store; kinesis: KinesisReadPort; app: string; now: () => number; signal: AbortSignal; log: Logger }): Promise<void> {
   const current = await retry(() => o.kinesis.describeStream(), {
-    retries: Infinity,
-    initialMs: 500,
-    maxMs: 10_000,
+    ...policies.kinesisControl,
     signal: o.signal,
-    isRetriable: isTransientAwsError,
     onRetry: (err, attempt, waitMs) => o.log[attempt >= 3 ? 'warn' : 'info']({ err: describeCause(err), attempt, waitMs }, 'describing the stream failed; retrying'),
   });
   const read = async () => (await o.store.query<Row>('SELECT stream_arn, created_ms FROM stream_identity WHERE app = ?', [o.app]))[0];
@@ -54,11 +50,8 @@ export async function verifyStreamIdentity(o: { store: Store; kinesis: KinesisRe
       return (await read())!;
     },
     {
-      retries: Infinity,
-      initialMs: 500,
-      maxMs: 10_000,
+      ...policies.storeRead,
       signal: o.signal,
-      isRetriable: (err) => err instanceof StoreError && err.retriable,
       onRetry: (err, attempt, waitMs) => o.log[attempt >= 3 ? 'warn' : 'info']({ err: describeCause(err), attempt, waitMs }, 'reading the stream identity failed; retrying'),
     },
   ).catch((err: unknown) => {

@@ -1,5 +1,7 @@
 import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
+import { clientEndpoint } from '../aws/awsClients.ts';
 import type { ShardInfo } from '../coordinator/LeaseStore.ts';
+import { kinesisCall } from './KinesisError.ts';
 
 export interface RawRecord {
   sequenceNumber: string;
@@ -26,7 +28,7 @@ export interface StreamIdentity {
   createdMs: number;
 }
 
-/** The Kinesis calls a consumer makes. */
+/** The Kinesis calls a consumer makes; each throws a KinesisError (retriable, throttled, code, operation, endpoint). */
 export interface KinesisReadPort {
   describeStream(): Promise<StreamIdentity>;
   listShards(): Promise<ShardInfo[]>;
@@ -35,9 +37,10 @@ export interface KinesisReadPort {
 }
 
 export function sdkKinesisReadPort(client: KinesisClient, streamName: string): KinesisReadPort {
+  const endpoint = () => clientEndpoint(client, 'kinesis');
   return {
     async describeStream() {
-      const r = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+      const r = await kinesisCall('DescribeStreamSummary', endpoint, () => client.send(new DescribeStreamSummaryCommand({ StreamName: streamName })));
       const d = r.StreamDescriptionSummary;
       return { arn: d?.StreamARN ?? '', createdMs: d?.StreamCreationTimestamp?.getTime() ?? 0 };
     },
@@ -46,7 +49,7 @@ export function sdkKinesisReadPort(client: KinesisClient, streamName: string): K
       let token: string | undefined;
       do {
         // With a NextToken, ListShards must not name the stream.
-        const r = await client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName }));
+        const r = await kinesisCall('ListShards', endpoint, () => client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName })));
         for (const s of r.Shards ?? []) {
           shards.push({
             shardId: s.ShardId!,
@@ -60,19 +63,21 @@ export function sdkKinesisReadPort(client: KinesisClient, streamName: string): K
       return shards;
     },
     async getShardIterator(shardId, start) {
-      const r = await client.send(
-        new GetShardIteratorCommand({
-          StreamName: streamName,
-          ShardId: shardId,
-          ShardIteratorType: start.type as ShardIteratorType,
-          ...('seq' in start ? { StartingSequenceNumber: start.seq } : {}),
-          ...('timestampMs' in start ? { Timestamp: new Date(start.timestampMs) } : {}),
-        }),
+      const r = await kinesisCall('GetShardIterator', endpoint, () =>
+        client.send(
+          new GetShardIteratorCommand({
+            StreamName: streamName,
+            ShardId: shardId,
+            ShardIteratorType: start.type as ShardIteratorType,
+            ...('seq' in start ? { StartingSequenceNumber: start.seq } : {}),
+            ...('timestampMs' in start ? { Timestamp: new Date(start.timestampMs) } : {}),
+          }),
+        ),
       );
       return r.ShardIterator!;
     },
     async getRecords(iterator, limit) {
-      const r = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+      const r = await kinesisCall('GetRecords', endpoint, () => client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit })));
       return {
         records: (r.Records ?? []).map((x) => ({
           sequenceNumber: x.SequenceNumber!,

@@ -4,6 +4,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createKinesisClient } from '../aws/awsClients.ts';
+import { awsErrorName } from '../aws/awsErrors.ts';
 import { configSchema } from '../config/configSchema.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { kinesisPortFrom } from '../produce/KinesisPort.ts';
@@ -196,7 +197,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
   };
   const readCalls = new ShardCallCounts();
   const upstream = new URL(o.upstream);
-  const client = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: o.upstream } }), { maxAttempts: 1 });
+  const client = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: o.upstream } }), { retryLayer: 'ours' });
   const kinesis = kinesisPortFrom(client);
   const maps = new Map<string, { map: ShardMap; at: number }>();
   const writeBuckets = new Map<string, { bytes: TokenBucket; records: TokenBucket }>();
@@ -243,7 +244,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
         retention.set(stream, (d.StreamDescriptionSummary?.RetentionPeriodHours ?? 24) * 3600_000);
       }
     } catch (err) {
-      if ((err as Error).name === 'ResourceNotFoundException') forget(stream);
+      if (awsErrorName(err) === 'ResourceNotFoundException') forget(stream);
     }
   };
 

@@ -1,4 +1,6 @@
 import { ListShardsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { clientEndpoint } from '../aws/awsClients.ts';
+import { KinesisError, kinesisCall } from '../kinesis/KinesisError.ts';
 import type { ShardDescription } from './shardMap.ts';
 
 export interface PutEntry {
@@ -14,23 +16,26 @@ export interface PutResultEntry {
   errorMessage?: string;
 }
 
-/** The two Kinesis calls the producer makes. */
+/** The two Kinesis calls the producer makes; each throws a KinesisError (retriable, throttled, code, operation, endpoint). */
 export interface KinesisPort {
   putRecords(streamName: string, entries: readonly PutEntry[]): Promise<PutResultEntry[]>;
   listShards(streamName: string): Promise<ShardDescription[]>;
 }
 
 export function kinesisPortFrom(client: KinesisClient): KinesisPort {
+  const endpoint = () => clientEndpoint(client, 'kinesis');
   return {
     async putRecords(streamName, entries) {
-      const out = await client.send(
-        new PutRecordsCommand({
-          StreamName: streamName,
-          Records: entries.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey, ...(e.explicitHashKey !== undefined ? { ExplicitHashKey: e.explicitHashKey } : {}) })),
-        }),
+      const out = await kinesisCall('PutRecords', endpoint, () =>
+        client.send(
+          new PutRecordsCommand({
+            StreamName: streamName,
+            Records: entries.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey, ...(e.explicitHashKey !== undefined ? { ExplicitHashKey: e.explicitHashKey } : {}) })),
+          }),
+        ),
       );
       const records = out.Records ?? [];
-      if (records.length !== entries.length) throw new Error(`PutRecords returned ${records.length} results for ${entries.length} records`);
+      if (records.length !== entries.length) throw new KinesisError('PutRecords', await endpoint(), new Error(`the service returned ${records.length} results for ${entries.length} records`));
       return records.map((r) => ({
         ...(r.ShardId !== undefined ? { shardId: r.ShardId } : {}),
         ...(r.SequenceNumber !== undefined ? { sequenceNumber: r.SequenceNumber } : {}),
@@ -42,7 +47,7 @@ export function kinesisPortFrom(client: KinesisClient): KinesisPort {
       const shards: ShardDescription[] = [];
       let token: string | undefined;
       do {
-        const out = await client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName }));
+        const out = await kinesisCall('ListShards', endpoint, () => client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName })));
         shards.push(...(out.Shards ?? []));
         token = out.NextToken;
       } while (token);

@@ -30,7 +30,7 @@ export async function produceInput(
   const { config } = settings;
   const log = o.log.child({ component: 'produce' });
   const counters = createProducerCounters();
-  const client = createKinesisClient(config, { maxAttempts: 1, maxSockets: config.producer.maxConcurrentCalls + 2 });
+  const client = createKinesisClient(config, { retryLayer: 'ours', maxSockets: config.producer.maxConcurrentCalls + 2 });
   const producer = new KinesisProducer({ ...config.producer, streamName: config.stream.name, endpoint: kinesisEndpoint(config) }, { kinesis: kinesisPortFrom(client), counters, log });
   const oldestUnackedAgeMs = () => {
     const at = producer.oldestUnackedAt();

@@ -1,9 +1,9 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { newWorkerId } from '../coordinator/runConsumer.ts';
 import { LeaseLostError } from '../coordinator/LeaseLostError.ts';
 import { LeaseStore } from '../coordinator/LeaseStore.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { SqlExecutor, Store } from '../store/Store.ts';
+import { backoffDelay, isMarkedRetriable, pause, policies } from '../util/retry.ts';
 
 export const SCHEDULER_APP = '__scheduler__';
 const LEADER = 'leader';
@@ -107,14 +107,20 @@ export function runScheduler(o: SchedulerOptions): SchedulerHandle {
   }
 
   const done = (async () => {
+    let failures = 0;
     while (!stopping.signal.aborted) {
+      let waitMs = o.tickMs;
       try {
         await lead();
         await runDue();
+        failures = 0;
       } catch (err) {
-        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'scheduler cycle failed; retrying');
+        // Backs off while the database is away, but never so long that a leader misses its renewals.
+        failures++;
+        waitMs = Math.max(o.tickMs, Math.min(o.leaseDurationMs / 4, backoffDelay(failures, policies.schedulerCycle)));
+        log[isMarkedRetriable(err) ? 'warn' : 'error']({ err: err instanceof Error ? err.message : String(err), attempt: failures, waitMs }, 'scheduler cycle failed; retrying');
       }
-      await delay(o.tickMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+      await pause(waitMs, stopping.signal);
     }
     if (epoch !== undefined) await leases.release(SCHEDULER_APP, LEADER, id, epoch).catch(() => undefined);
     epoch = undefined;

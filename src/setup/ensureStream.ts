@@ -1,6 +1,7 @@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, IncreaseStreamRetentionPeriodCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { awsErrorName } from '../aws/awsErrors.ts';
+import { CentosError } from '../errors.ts';
 
 export interface EnsureStreamResult {
   created: boolean;
@@ -38,7 +39,7 @@ export async function ensureStream(
   for (;;) {
     summary = await describe(kinesis, o.name);
     if (summary?.StreamStatus === 'ACTIVE') break;
-    if (Date.now() > deadline) throw new Error(`stream ${o.name} did not become ACTIVE (status ${summary?.StreamStatus ?? 'missing'})`);
+    if (Date.now() > deadline) throw new CentosError(`stream ${o.name} did not become ACTIVE (status ${summary?.StreamStatus ?? 'missing'})`);
     await delay(o.pollMs ?? 200);
   }
   let retentionHours = summary.RetentionPeriodHours ?? 24;

@@ -1,3 +1,4 @@
+import { CentosError } from '../errors.ts';
 import { migrations as allMigrations, type Migration, type MigrationStep } from './migrations.ts';
 import type { SqlExecutor, Store } from './Store.ts';
 
@@ -48,7 +49,7 @@ export async function migrate(store: Store, migrations: Migration[] = allMigrati
   // MySQL commits each DDL statement by itself; a named lock keeps concurrent runs apart.
   return store.transaction(async (tx) => {
     const [lock] = await tx.query<{ got: number | string | null }>('SELECT GET_LOCK(?, 60) AS got', [LOCK]);
-    if (Number(lock?.got) !== 1) throw new Error('timed out waiting for another setup to finish migrating');
+    if (Number(lock?.got) !== 1) throw new CentosError(`timed out after 60 s waiting for another setup to finish migrating ${store.description} (lock ${LOCK})`);
     try {
       return await applyPending(tx, migrations);
     } finally {

@@ -23,7 +23,7 @@ after(async () => {
 });
 
 /** A Kinesis client through `proxy`, without SDK retries (the reader paces throttling itself). */
-const viaProxy = (proxy: LimitProxy): KinesisClient => createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: proxy.endpoint } }), { maxAttempts: 1 });
+const viaProxy = (proxy: LimitProxy): KinesisClient => createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: proxy.endpoint } }), { retryLayer: 'ours' });
 
 /** GetRecords and GetShardIterator calls the proxy answered ProvisionedThroughputExceededException. */
 const throttledReads = (p: LimitProxy) => p.stats.getRecordsThrottledCalls + p.stats.getRecordsThrottledBytes + p.stats.getShardIteratorThrottled;

@@ -63,7 +63,7 @@ export async function startKinesisMock(o: { readyTimeoutMs?: number } = {}): Pro
       await exited;
     }
   };
-  const client = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: endpoint } }), { maxAttempts: 1, requestTimeoutMs: 2_000 });
+  const client = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: endpoint } }), { retryLayer: 'ours', requestTimeoutMs: 2_000 });
   try {
     const ready = async () => {
       if (child.exitCode !== null) throw new Error(`kinesis-mock exited with ${child.exitCode}: ${out}`);

@@ -37,7 +37,7 @@ describe('the faithful local Kinesis: AWS read limits, iterator and shard expiry
     const proxy = await startLimitProxy({ upstream: h.stack.kinesisEndpoint, port: 0, faithful, now: () => clock.t, enforceLimits: o.enforceLimits ?? true });
     proxies.push(proxy);
     const make = () => {
-      const c = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: proxy.endpoint } }), { maxAttempts: 1 });
+      const c = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: proxy.endpoint } }), { retryLayer: 'ours' });
       clients.push(c);
       return c;
     };

@@ -44,7 +44,7 @@ describe('centos local --faithful', () => {
       await waitFor('the endpoints', () => /export AWS_ENDPOINT_URL_KINESIS=/.test(out), 60_000);
       const endpoint = /export AWS_ENDPOINT_URL_KINESIS=(\S+)/.exec(out)![1]!;
       assert.match(out, /Kinesis  \S+ \(faithful: /);
-      const k = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: endpoint } }), { maxAttempts: 1 });
+      const k = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: endpoint } }), { retryLayer: 'ours' });
       try {
         await k.send(new ListStreamsCommand({}));
         await k.send(new CreateStreamCommand({ StreamName: 'local-faithful', ShardCount: 1 }));

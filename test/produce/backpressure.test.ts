@@ -32,7 +32,7 @@ describe('backpressure', () => {
       const paths = { watch: path.join(dir, 'watch'), done: path.join(dir, 'done'), rejected: path.join(dir, 'rejected'), deadLetters: path.join(dir, 'dead') };
       await writeGeneratedFiles({ files: 10, rows: 1000, users: 100, seed: 4, duplicates: 0, startMs: 0, intervalMs: 0, generatedDir: path.join(dir, 'gen'), watchDir: paths.watch });
       const config = configSchema.parse({ aws: { kinesisEndpoint: `http://127.0.0.1:${await closedPort()}` }, producer: { maxBufferedRecords: 1500, retryInitialMs: 5, retryMaxMs: 50 } });
-      const client = createKinesisClient(config, { maxAttempts: 1 });
+      const client = createKinesisClient(config, { retryLayer: 'ours' });
       const counters = createProducerCounters();
       const log = createLogger({ level: 'silent', pretty: false });
       const producer = new KinesisProducer({ ...config.producer, streamName: 'nowhere', endpoint: config.aws.kinesisEndpoint! }, { kinesis: kinesisPortFrom(client), counters, log });

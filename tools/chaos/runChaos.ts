@@ -20,7 +20,7 @@ import { packageRoot } from '../../src/packageRoot.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 import { runSetup } from '../../src/setup/runSetup.ts';
 import { openStore } from '../../src/store/openStore.ts';
-import { retry } from '../../src/util/retry.ts';
+import { policies, retry } from '../../src/util/retry.ts';
 import { planChaos, type ChaosAction } from './chaosSchedule.ts';
 import { formatChaosReport, type ChaosReport, type KillRecord } from './formatChaosReport.ts';
 import { startThrowawayMariadb } from './throwawayMariadb.ts';
@@ -93,7 +93,7 @@ function onDemandFor(o: ChaosOptions) {
 
 /** A reshard meets the stream UPDATING while an on-demand reshard runs: retried, as AWS tells callers to. */
 const reshard = (attempt: () => Promise<void>) =>
-  retry(attempt, { retries: 10, initialMs: 200, isRetriable: (err) => ['ResourceInUseException', 'ResourceNotFoundException'].includes(awsErrorName(err) ?? '') });
+  retry(attempt, { ...policies.kinesisReshard, signal: undefined, isRetriable: (err) => ['ResourceInUseException', 'ResourceNotFoundException'].includes(awsErrorName(err) ?? '') });
 
 /**
  * The chaos run: the real pipeline as separate processes on the embedded Kinesis and S3 and a throwaway

@@ -28,7 +28,7 @@ export function replayCommand(io: CliIo): Command {
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config } = ctx.settings;
       const store = openConfiguredStore(ctx.settings);
-      const s3 = configuredObjectStore(config);
+      const s3 = configuredObjectStore(config, 'sdk');
       let skipped = 0;
       let batch: string[] = [];
       const files: string[] = [];

@@ -25,7 +25,7 @@ export function scheduleCommand(io: CliIo): Command {
       const metrics = await serveRoleMetrics(ctx, 'schedule', () => ({ ok: s !== undefined, reasons: s ? [] : ['starting'], leader: s?.isLeader() ?? false }));
       const onJobRun = registerSchedulerMetrics(metrics.registry, () => s);
       const store = openConfiguredStore(ctx.settings);
-      const { objectStore, close } = configuredObjectStore(config);
+      const { objectStore, close } = configuredObjectStore(config, 'sdk');
       s = runScheduler({ store, log: ctx.log, jobs: [...dashboardJobs(config), ...archiveJobs(config, objectStore)], leaseDurationMs: config.scheduler.leaseDurationMs, tickMs: Math.min(1_000, config.scheduler.intervalMs), onJobRun });
       ctx.log.info({ scheduler: s.id }, 'scheduler started');
       if (!ctx.signal.aborted) await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
