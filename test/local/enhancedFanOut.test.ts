@@ -319,7 +319,7 @@ describe('the faithful local Kinesis: enhanced fan-out (consumers, SubscribeToSh
 
   it('serves HTTP/1.1 and HTTP/2 on one port', async () => {
     const { proxy, stream, k } = await setup();
-    const h1 = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: proxy.endpoint } }), { maxAttempts: 1 });
+    const h1 = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: proxy.endpoint } }), { retryLayer: 'ours' });
     clients.push(h1);
     const a = await h1.send(new ListShardsCommand({ StreamName: stream }));
     const b = await k.send(new ListShardsCommand({ StreamName: stream }));
