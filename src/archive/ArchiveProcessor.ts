@@ -1,6 +1,6 @@
 import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
 import type { Position } from '../coordinator/position.ts';
-import type { ShardContext, ShardProcessor } from '../coordinator/runConsumer.ts';
+import type { ShardContext, ShardProcessor } from '../coordinator/ShardProcessor.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { retry, type RetryOptions } from '../util/retry.ts';
 import { ArchiveManifest, type ManifestEntry } from './ArchiveManifest.ts';

@@ -1,5 +1,5 @@
 import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
-import type { ShardInfo } from '../coordinator/LeaseStore.ts';
+import type { ShardInfo } from '../coordinator/LeaseRepository.ts';
 
 export interface RawRecord {
   sequenceNumber: string;
