@@ -166,7 +166,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
         proxy.setFaults({});
         await Promise.all([a.stop(), b.stop()]);
         assert.deepEqual(checkExactlyOnceInOrder(seen, records), []);
-        assert.equal(a.counters.leasesLost + b.counters.leasesLost, 0, 'renewal went on');
+        // That renewal goes on meanwhile (no lease lost) is checked on a manual clock in runConsumer.unit.test.ts.
       });
     });
 

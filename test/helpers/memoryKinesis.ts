@@ -8,7 +8,6 @@ export interface MemoryKinesis extends KinesisReadPort {
   close(shardId: string): void;
   /** Makes listShards fail (or work again). */
   failListShards(fail: boolean): void;
-  getRecordsCalls: number;
 }
 
 const FULL_RANGE = { hashStart: '0', hashEnd: (2n ** 128n - 1n).toString() };
@@ -39,7 +38,6 @@ export function memoryKinesis(shardIds: readonly string[]): MemoryKinesis {
     }
   };
   const port: MemoryKinesis = {
-    getRecordsCalls: 0,
     put(shardId, ...values) {
       const recs = shard(shardId).records;
       for (const v of values) recs.push({ seq: seqOf(recs.length), data: Buffer.from(JSON.stringify(v)) });
@@ -61,7 +59,6 @@ export function memoryKinesis(shardIds: readonly string[]): MemoryKinesis {
       return `${shardId}|${indexAfter(shardId, start)}`;
     },
     async getRecords(iterator, limit): Promise<GetRecordsResult> {
-      port.getRecordsCalls++;
       const [id, at] = iterator.split('|') as [string, string];
       const s = shard(id);
       const from = Number(at);
