@@ -76,6 +76,54 @@ describe('runConsumer on in-memory leases and a manual clock', () => {
     assert.deepEqual(committed.map((c) => c.value), ['x', 'y']);
   });
 
+  it('a worker whose renewals stall loses its lease at expiry, another takes the shard, and the stalled batch commits nothing', async () => {
+    const clock = new ManualClock();
+    const inner = new MemoryLeaseRepository(clock);
+    let unstall: (() => void) | undefined;
+    const stalled = new Promise<void>((r) => (unstall = r));
+    let stalling = false;
+    const aLeases = Object.assign(Object.create(inner) as MemoryLeaseRepository, {
+      // The database stops answering this worker's renewals (until the end of the test).
+      renew: async (...a: Parameters<MemoryLeaseRepository['renew']>) => {
+        if (stalling) await stalled;
+        return inner.renew(...a);
+      },
+    });
+    const kinesis = memoryKinesis(['s1']);
+    const committed: Committed = [];
+    let aInFlight = false;
+    let releaseA!: () => void;
+    const aMayCommit = new Promise<void>((r) => (releaseA = r));
+    const a = startMemoryWorker({
+      kinesis,
+      leases: aLeases,
+      clock,
+      workerId: 'a',
+      processor: memoryRecorder(committed, {
+        beforeCommit: async () => {
+          aInFlight = true;
+          await aMayCommit;
+        },
+      }),
+    });
+    await driveUntil('a holds s1', clock, () => a.shards().length === 1, { stepMs: 10 });
+    kinesis.put('s1', 1, 2, 3);
+    await driveUntil('a batch in flight', clock, () => aInFlight, { stepMs: 10 });
+    stalling = true;
+    const b = startMemoryWorker({ kinesis, leases: inner, clock, processor: memoryRecorder(committed), workerId: 'b' });
+    await driveUntil('a counts the lease lost', clock, () => a.counters.leasesLost === 1, { stepMs: 10 });
+    await driveUntil('b works s1', clock, () => b.shards().length === 1 && committed.length === 3, { stepMs: 10 });
+    releaseA();
+    unstall!();
+    await Promise.all([a.stop(), b.stop(), driveUntil('both stopped', clock, () => a.shards().length + b.shards().length === 0, { stepMs: 10 })]);
+    assert.deepEqual(
+      committed.map((c) => `${c.value}@${c.workerId}`),
+      ['1@b', '2@b', '3@b'],
+      'every record once, all from b: the stalled worker wrote nothing',
+    );
+    assert.equal(a.counters.commits, 0);
+  });
+
   it('a lease released on shutdown is not counted as lost, and no timer is left behind', async () => {
     const clock = new ManualClock();
     const leases = new MemoryLeaseRepository(clock);
