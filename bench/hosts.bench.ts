@@ -5,9 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { netnsUnavailable } from '../src/chaos/hostNetwork.ts';
-import { runHostPartition } from '../src/chaos/runHostPartition.ts';
-import { mariadbAvailable } from '../src/chaos/throwawayMariadb.ts';
+import { netnsUnavailable } from '../tools/chaos/hostNetwork.ts';
+import { runHostPartition } from '../tools/chaos/runHostPartition.ts';
+import { mariadbAvailable } from '../tools/chaos/throwawayMariadb.ts';
 import { createLogger } from '../src/log/createLogger.ts';
 
 const why = (await mariadbAvailable()) ? await netnsUnavailable() : 'no MariaDB server binaries';

@@ -1,7 +1,7 @@
 // npm run chaos [-- --events N --seconds S ...]: the full chaos run of issue 8 (defaults = the spec: 100k events).
 import { parseArgs } from 'node:util';
-import { runChaos } from '../src/chaos/runChaos.ts';
-import { mariadbAvailable } from '../src/chaos/throwawayMariadb.ts';
+import { runChaos } from '../tools/chaos/runChaos.ts';
+import { mariadbAvailable } from '../tools/chaos/throwawayMariadb.ts';
 import { createLogger } from '../src/log/createLogger.ts';
 
 // Keep the one-screen report on one screen: the AWS SDK's notice about future Node versions is not ours.
@@ -54,8 +54,8 @@ const num = (v: string | undefined, name: string) => {
   return n;
 };
 if (values.hosts !== undefined) {
-  const { netnsUnavailable } = await import('../src/chaos/hostNetwork.ts');
-  const { runHostPartition } = await import('../src/chaos/runHostPartition.ts');
+  const { netnsUnavailable } = await import('../tools/chaos/hostNetwork.ts');
+  const { runHostPartition } = await import('../tools/chaos/runHostPartition.ts');
   const why = await netnsUnavailable();
   if (why) {
     process.stderr.write(`chaos --hosts: skipped: ${why}\n`);

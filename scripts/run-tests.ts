@@ -4,15 +4,18 @@
 // and each has a per-test timeout, so a hung test fails instead of hanging the run.
 //   node --import tsx scripts/run-tests.ts [unit] [integration] [e2e] [-- extra node --test flags]
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 type Tier = 'unit' | 'integration' | 'e2e';
-const settings: Record<Tier, { concurrency: number; timeoutMs: number }> = {
-  unit: { concurrency: 2, timeoutMs: 30_000 },
-  integration: { concurrency: 2, timeoutMs: 240_000 },
-  e2e: { concurrency: 1, timeoutMs: 900_000 },
+// Unit tests need no services and share no state, so they run in one process: starting tsx once
+// instead of once per file is most of the tier's time (≈ 6 s instead of ≈ 24 s for 24 files).
+const settings: Record<Tier, { concurrency: number; timeoutMs: number; oneProcess: boolean }> = {
+  unit: { concurrency: 1, timeoutMs: 30_000, oneProcess: true },
+  integration: { concurrency: 2, timeoutMs: 240_000, oneProcess: false },
+  e2e: { concurrency: 1, timeoutMs: 900_000, oneProcess: false },
 };
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,10 +46,17 @@ for (const f of testFiles(path.join(root, 'test')).sort()) {
 let failed = false;
 for (const tier of wanted) {
   const files = byTier.get(tier) ?? [];
-  const { concurrency, timeoutMs } = settings[tier];
+  const { concurrency, timeoutMs, oneProcess } = settings[tier];
   const started = performance.now();
-  process.stdout.write(`# tier ${tier}: ${files.length} files, ${concurrency} at a time, ${timeoutMs / 1000} s per test\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...extra, ...files], { cwd: root, stdio: 'inherit' });
+  process.stdout.write(`# tier ${tier}: ${files.length} files, ${oneProcess ? 'in one process' : `${concurrency} at a time`}, ${timeoutMs / 1000} s per test\n`);
+  const entryDir = oneProcess ? mkdtempSync(path.join(tmpdir(), 'centos-tests-')) : undefined;
+  let targets = files;
+  if (entryDir) {
+    targets = [path.join(entryDir, `${tier}.test.ts`)];
+    writeFileSync(targets[0]!, files.map((f) => `import ${JSON.stringify(pathToFileURL(path.join(root, f)).href)};\n`).join(''));
+  }
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...extra, ...targets], { cwd: root, stdio: 'inherit' });
+  if (entryDir) rmSync(entryDir, { recursive: true, force: true });
   process.stdout.write(`# tier ${tier}: ${r.status === 0 ? 'passed' : 'FAILED'} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   if (r.status !== 0) failed = true;
 }

@@ -16,6 +16,7 @@ import { resetLeasesCommand } from './commands/resetLeasesCommand.ts';
 import { setupCommand } from './commands/setupCommand.ts';
 import { statusCommand } from './commands/statusCommand.ts';
 import type { CliIo } from './context.ts';
+import { useHelpLayout } from './helpLayout.ts';
 import { version } from './version.ts';
 
 export function buildProgram(io: CliIo): Command {
@@ -32,11 +33,10 @@ export function buildProgram(io: CliIo): Command {
   if (consumerRoles.archive) program.addCommand(consumeCommand(io, 'archive', 'archive'));
   if (consumerRoles.archive) for (const make of [archivedCommand, replayCommand]) program.addCommand(make(io));
   if (consumerRoles.dashboard) program.addCommand(consumeCommand(io, 'dashboard', 'dashboard-consume'));
-  program.exitOverride();
-  program.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  for (const sub of program.commands) {
-    sub.exitOverride();
-    sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  for (const cmd of [program, ...program.commands]) {
+    useHelpLayout(cmd);
+    cmd.exitOverride();
+    cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   }
   return program;
 }

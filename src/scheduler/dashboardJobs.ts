@@ -1,5 +1,5 @@
 import type { Config } from '../config/configSchema.ts';
-import { computeRollups, storeRollups } from './dashboardRollups.ts';
+import { computeRollups, storeRollups } from '../dashboard/dashboardRollups.ts';
 import { pruneRetention } from './pruneRetention.ts';
 import type { Job } from './runScheduler.ts';
 

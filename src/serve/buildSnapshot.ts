@@ -1,5 +1,5 @@
 import type { StatusSnapshot } from '../coordinator/readStatus.ts';
-import type { Rollups, Summary } from '../scheduler/dashboardRollups.ts';
+import type { Rollups, Summary } from '../dashboard/dashboardRollups.ts';
 
 /** Everything the page shows, as one JSON document (also what each live update carries). */
 export interface DashboardSnapshot extends Rollups {

@@ -1,5 +1,5 @@
 import { readStatus } from '../coordinator/readStatus.ts';
-import { readRollups } from '../scheduler/dashboardRollups.ts';
+import { readRollups } from '../dashboard/dashboardRollups.ts';
 import type { Store } from '../store/Store.ts';
 import { buildSnapshot, type DashboardSnapshot } from './buildSnapshot.ts';
 

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { runChaos } from '../../src/chaos/runChaos.ts';
-import { mariadbAvailable } from '../../src/chaos/throwawayMariadb.ts';
+import { runChaos } from '../../tools/chaos/runChaos.ts';
+import { mariadbAvailable } from '../../tools/chaos/throwawayMariadb.ts';
 import { silentLog } from '../helpers/consumerHarness.ts';
 
 // The short chaos run inside `npm test` (the full one is `npm run chaos`): 12k events with 10 % duplicates over

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { libfaketimePath, skewedClockEnv } from '../../src/chaos/libfaketime.ts';
+import { libfaketimePath, skewedClockEnv } from '../../tools/chaos/libfaketime.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { EventGenerator } from '../../src/generate/EventGenerator.ts';
 import { counter, envsFor, putEvents, waitFor } from '../helpers/consumerHarness.ts';

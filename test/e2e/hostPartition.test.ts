@@ -4,10 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { netnsUnavailable } from '../../src/chaos/hostNetwork.ts';
-import { libfaketimePath } from '../../src/chaos/libfaketime.ts';
-import { runHostPartition } from '../../src/chaos/runHostPartition.ts';
-import { mariadbAvailable } from '../../src/chaos/throwawayMariadb.ts';
+import { netnsUnavailable } from '../../tools/chaos/hostNetwork.ts';
+import { libfaketimePath } from '../../tools/chaos/libfaketime.ts';
+import { runHostPartition } from '../../tools/chaos/runHostPartition.ts';
+import { mariadbAvailable } from '../../tools/chaos/throwawayMariadb.ts';
 import { silentLog } from '../helpers/consumerHarness.ts';
 
 // The short multi-host run (the full one is `npm run chaos -- --hosts 3`): three dashboard workers in

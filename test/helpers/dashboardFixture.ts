@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client';
 import type { UserEvent } from '../../src/events/eventSchema.ts';
 import { dashboardProcessor, type DashboardCounters } from '../../src/dashboard/dashboardProcessor.ts';
-import { computeRollups, storeRollups } from '../../src/scheduler/dashboardRollups.ts';
+import { computeRollups, storeRollups } from '../../src/dashboard/dashboardRollups.ts';
 import { loadAssets } from '../../src/serve/loadAssets.ts';
-import { openReadOnlyStore } from '../../src/serve/openReadOnlyStore.ts';
+import { openStore } from '../../src/store/openStore.ts';
 import { readDashboard } from '../../src/serve/readDashboard.ts';
 import { snapshotSource } from '../../src/serve/snapshotSource.ts';
 import { startDashboardServer, type DashboardServer } from '../../src/serve/startDashboardServer.ts';
@@ -65,7 +65,7 @@ export interface TestServer extends DashboardServer {
 
 /** The dashboard server as `centos serve` wires it, on a free loopback port (or `port`). */
 export async function startTestServer(dbUrl: string, o: { token?: string; port?: number; pushIntervalMs?: number; staleAfterMs?: number; maxClients?: number } = {}): Promise<TestServer> {
-  const store = openReadOnlyStore(dbUrl);
+  const store = openStore(dbUrl, { readOnly: true });
   const registry = new Registry();
   const source = snapshotSource({ read: (now) => readDashboard(store, now, 2_000), now: Date.now, log: silentLog });
   const server = await startDashboardServer({

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tieSockets } from '../../src/chaos/forwardPort.ts';
+import { tieSockets } from '../../tools/chaos/forwardPort.ts';
 
 export interface TcpProxy {
   port: number;

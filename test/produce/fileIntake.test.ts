@@ -12,6 +12,7 @@ import { runCentos } from '../helpers/runCentos.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.ts';
 import { waitFor } from '../helpers/waitFor.ts';
+import { userEvent } from '../helpers/userEvent.ts';
 
 /*
  * Files arriving the way ordinary programs write them — in pieces, with pauses, appended to, into
@@ -60,17 +61,7 @@ async function setupRun(extra: Record<string, string> = {}, dirs: Partial<Pick<R
   return { ...r, env };
 }
 
-const event = (i: number, tag: string) => ({
-  eventId: `${tag}-${i}`,
-  userid: `u${i % 7}`,
-  fullName: 'Ann Lee',
-  gender: 'F',
-  relationshipStatus: 'single',
-  activityType: 'TopicViewed',
-  activityMetadata: `m${i}`,
-  activityTimestamp: '2024-01-01T00:00:00.000Z',
-  userSeq: i,
-});
+const event = (i: number, tag: string) => userEvent({ eventId: `${tag}-${i}`, userid: `u${i % 7}`, fullName: 'Ann Lee', gender: 'F', activityMetadata: `m${i}`, userSeq: i });
 const events = (count: number, tag: string) => Array.from({ length: count }, (_, i) => event(i, tag));
 const asArray = (es: object[]) => '[\n' + es.map((e) => JSON.stringify(e)).join(',\n') + '\n]\n';
 const asLines = (es: object[]) => es.map((e) => JSON.stringify(e) + '\n').join('');
@@ -162,7 +153,7 @@ describe('file intake: files written by ordinary programs', { timeout: 120_000 }
     // Slow sending (a low per-shard rate) so the append lands while the first read is in flight.
     const run = await setupRun({ CENTOS_PRODUCER_SHARD_BYTES_PER_SEC: '20000', CENTOS_PRODUCER_AGGREGATION_MAX_BYTES: '4096' });
     const first = events(600, 'first');
-    const more = events(50, 'more').map((e) => ({ ...e, userSeq: e.userSeq + 600 }));
+    const more = events(50, 'more').map((e) => ({ ...e, userSeq: e.userSeq! + 600 }));
     const file = path.join(run.watch, 'log.jsonl');
     await writeFile(file, asLines(first));
     const producer = startProducer(run);

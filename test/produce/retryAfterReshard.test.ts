@@ -10,6 +10,7 @@ import { ensureStream } from '../../src/setup/ensureStream.ts';
 import { silentLog } from '../helpers/consumerHarness.ts';
 import { createStream, orderViolations, readStreamView } from '../helpers/readStream.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
+import { userEvent } from '../helpers/userEvent.ts';
 
 let stack: TestStack;
 before(async () => {
@@ -19,17 +20,7 @@ after(async () => {
   await stack.close();
 });
 
-const event = (user: number, seq: number): UserEvent => ({
-  eventId: `u${user}-${seq}`,
-  userid: `user-${user}`,
-  fullName: 'A B',
-  gender: 'F',
-  relationshipStatus: 'single',
-  activityType: 'TopicViewed',
-  activityMetadata: 'm',
-  activityTimestamp: '2024-01-01T00:00:00.000Z',
-  userSeq: seq,
-});
+const event = (user: number, seq: number): UserEvent => userEvent({ eventId: `u${user}-${seq}`, userid: `user-${user}`, fullName: 'A B', gender: 'F', userSeq: seq });
 
 describe('producer retries across a reshard', () => {
   it('an aggregate that failed before a split is rebuilt for the children, never re-sent with the parent\'s hash key', { timeout: 120_000 }, async () => {

@@ -4,7 +4,7 @@ import { LeaseLostError } from '../../src/coordinator/LeaseLostError.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { dashboardProcessor } from '../../src/dashboard/dashboardProcessor.ts';
 import { EventGenerator } from '../../src/generate/EventGenerator.ts';
-import { computeRollups, readRollups, storeRollups } from '../../src/scheduler/dashboardRollups.ts';
+import { computeRollups, readRollups, storeRollups } from '../../src/dashboard/dashboardRollups.ts';
 import { pruneRetention } from '../../src/scheduler/pruneRetention.ts';
 import { runScheduler, SCHEDULER_APP, type Job } from '../../src/scheduler/runScheduler.ts';
 import { counter, makeEnv, putEvents, silentLog, startWorker, waitFor, type Env, envsFor } from '../helpers/consumerHarness.ts';

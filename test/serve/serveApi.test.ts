@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readStatus } from '../../src/coordinator/readStatus.ts';
-import { ReadOnlyStoreError } from '../../src/serve/openReadOnlyStore.ts';
+import { ReadOnlyStoreError } from '../../src/store/openStore.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/serve/startDashboardServer.ts';
 import { counter, makeEnv, putEvents, waitFor, type Env } from '../helpers/consumerHarness.ts';
 import { makeEvents, rollUp, startDashboardWorker, startTestServer, XSS_METADATA, XSS_NAME, XSS_USERID, xssEvent, type TestServer } from '../helpers/dashboardFixture.ts';
@@ -52,9 +52,13 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
 
     it('serves numbers that match the DB once the consumer and the roll-ups ran', async (t) => {
       if (!env) return t.skip('no MySQL server');
-      await putEvents(env, [...events, ...events.slice(0, 20)]);
+      // "latest" is the last applied; the injection event goes in after the rest is applied, so it is among them.
+      const [injection, rest] = [events.at(-1)!, events.slice(0, -1)];
+      await putEvents(env, [...rest, ...rest.slice(0, 20)]);
       const worker = startDashboardWorker(env);
       try {
+        await waitFor('all but the last applied', async () => (await counter(env!, 'events_applied')) >= rest.length);
+        await putEvents(env, [injection]);
         await waitFor('all applied', async () => (await counter(env!, 'events_applied')) >= events.length);
         await waitFor('duplicates counted', async () => (await counter(env!, 'duplicates_dropped')) >= 20);
       } finally {

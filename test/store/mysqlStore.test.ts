@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { mariadbAvailable, startThrowawayMariadb, type ThrowawayMariadb } from '../../src/chaos/throwawayMariadb.ts';
+import { mariadbAvailable, startThrowawayMariadb, type ThrowawayMariadb } from '../../tools/chaos/throwawayMariadb.ts';
 import { openMysqlStore } from '../../src/store/mysqlStore.ts';
 import type { Store } from '../../src/store/Store.ts';
 import { isConnectionSpoiled, isRetriableDbError, StoreError } from '../../src/store/StoreError.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { mariadbAvailable, startThrowawayMariadb, type ThrowawayMariadb } from '../../src/chaos/throwawayMariadb.ts';
+import { mariadbAvailable, startThrowawayMariadb, type ThrowawayMariadb } from '../../tools/chaos/throwawayMariadb.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import { StoreError } from '../../src/store/StoreError.ts';
 

@@ -18,8 +18,7 @@ export function archivedCommand(io: CliIo): Command {
   return new Command('archived')
     .summary('list the committed archive objects (shard, record range, records, bytes, key)')
     .description(
-      'Lists the objects of the committed S3 archive from the manifest in db.url, in shard order. Only objects\n' +
-        'with a manifest row belong to the archive; uncommitted objects of crashed or fenced-off workers are not listed.',
+      "Lists the objects of the committed S3 archive from the manifest in db.url, in shard order. Only objects with a manifest row belong to the archive; uncommitted objects of crashed or fenced-off workers are not listed.",
     )
     .option('--shard <id>', 'only this shard')
     .option('--json', 'print JSON')

@@ -5,16 +5,10 @@ export function auditCommand(io: CliIo): Command {
   return new Command('audit')
     .summary('prove the pipeline kept its promises: reconcile input files with the dashboard DB and the S3 archive')
     .description(
-      'Read every event file in --input (default paths.done) in the producer\'s order and check\n' +
-        '  the dashboard DB: each distinct eventId stored exactly once, with the same fields, each user\'s events\n' +
-        '    applied in input order;\n' +
-        '  the committed S3 archive: every input event present, every stream position committed once, each shard\'s\n' +
-        '    records in order (with --stream: every record now in the stream is archived);\n' +
-        '  with --stream, the stream itself as a KCL application reads it (paced within coordinator.readShare of the\n' +
-        '    read limits, throttling ridden out): sub-records outside their shard\'s hash range dropped and counted\n' +
-        '    (copies the producer re-sent are expected), then every input event present, each user\'s events in input\n' +
-        '    order when parents are read before children, and no user on two shards read side by side.\n' +
-        'Run it once the consumers have caught up. Exit 0 when clean, 1 on any violation.',
+      [
+        "Read every event file in --input (default paths.done) in the producer's order and check:\n- the dashboard DB: each distinct eventId stored exactly once, with the same fields, each user's events applied in input order;\n- the committed S3 archive: every input event present, every stream position committed once, each shard's records in order (with --stream: every record now in the stream is archived);\n- with --stream, the stream itself as a KCL application reads it (paced within coordinator.readShare of the read limits, throttling ridden out): sub-records outside their shard's hash range dropped and counted (copies the producer re-sent are expected), then every input event present, each user's events in input order when parents are read before children, and no user on two shards read side by side.",
+        "Run it once the consumers have caught up. Exit 0 when clean, 1 on any violation.",
+      ].join('\n\n'),
     )
     .option('--input <dir>', 'directory of input files (default: paths.done)')
     .addOption(new Option('--only <part>', 'check only one side').choices(['dashboard', 'archive']))

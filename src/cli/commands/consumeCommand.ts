@@ -13,9 +13,7 @@ export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'):
       .summary('run one worker of a consumer application (shares shards with other workers)')
       .addOption(new Option('--role <role>', 'which application').choices(roles).makeOptionMandatory())
       .description(
-        'Run one worker of a consumer application. Workers of the same application — in this process or on other\n' +
-          'machines sharing db.url — split the shards between them through leases, take over a crashed worker\'s\n' +
-          'shards after coordinator.leaseDurationMs, and hand shards over at once on a graceful stop (Ctrl-C).\n\n' +
+        "Run one worker of a consumer application. Workers of the same application — in this process or on other machines sharing db.url — split the shards between them through leases, take over a crashed worker's shards after coordinator.leaseDurationMs, and hand shards over at once on a graceful stop (Ctrl-C).\n\n" +
           roles.map((r) => `  ${r.padEnd(10)} ${consumerRoles[r]!.description}`).join('\n'),
       );
   return cmd

@@ -7,12 +7,10 @@ export function demoCommand(io: CliIo): Command {
   return new Command('demo')
     .summary('run the whole pipeline on the embedded stack and print the dashboard URL')
     .description(
-      'Start the embedded Kinesis and S3, run setup, then — as separate processes of this binary — a continuous\n' +
-        'generator (a file every 2 s, 5 % duplicates), the producer, two dashboard workers and an archive worker\n' +
-        '(sharing shards through leases), the scheduler and the web dashboard. Prints the URL. Ctrl-C stops it all.\n' +
-        'With --duration it drains the pipeline at the end and audits it (exit 1 on any violation).\n' +
-        'Kinesis is the faithful local mode (see `centos local --help`): AWS per-shard read and write limits, quotas,\n' +
-        'expiring iterators and shards; with --chaos the stream also splits and merges shards on its own.',
+      [
+        "Start the embedded Kinesis and S3, run setup, then — as separate processes of this binary — a continuous generator (a file every 2 s, 5 % duplicates), the producer, two dashboard workers and an archive worker (sharing shards through leases), the scheduler and the web dashboard. Prints the URL. Ctrl-C stops it all. With --duration it drains the pipeline at the end and audits it (exit 1 on any violation).",
+        "Kinesis is the faithful local mode (see `centos local --help`): AWS per-shard read and write limits, quotas, expiring iterators and shards; with --chaos the stream also splits and merges shards on its own.",
+      ].join('\n\n'),
     )
     .option('--duration <seconds>', 'run this long, then drain, audit and exit', positiveInt)
     .option('--chaos', 'kill -9 and restart a random worker every few seconds; the stream reshards on its own (on-demand)')

@@ -10,9 +10,7 @@ export function generateCommand(io: CliIo): Command {
   return new Command('generate')
     .summary('write files of fake user-activity events into the watch directory')
     .description(
-      'Write <files> JSON files of <rows> events each into paths.generated, then rename each atomically into\n' +
-        'paths.watch, where `centos produce` picks it up. Users come from a fixed pool, so every user has a history;\n' +
-        'userSeq numbers each user\'s events. With --seed the output is byte-identical on every run.',
+      "Write <files> JSON files of <rows> events each into paths.generated, then rename each atomically into paths.watch, where `centos produce` picks it up. Users come from a fixed pool, so every user has a history; userSeq numbers each user's events. With --seed the output is byte-identical on every run.",
     )
     .argument('<files>', 'number of files to write', positiveInt)
     .argument('<rows>', 'events per file', positiveInt)

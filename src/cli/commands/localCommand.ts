@@ -15,22 +15,11 @@ export function localCommand(io: CliIo): Command {
   return new Command('local')
     .summary('run the embedded Kinesis and S3 on loopback until Ctrl-C')
     .description(
-      'Start the embedded stack in this process: Kinesis (kinesalite) and S3 (s3rver), on 127.0.0.1 only, with data\n' +
-        'under --data-dir surviving restarts. Creates nothing by itself (run `centos setup` for that); prints the\n' +
-        'endpoints and the export lines that point any tool — the AWS CLI too — at them. Ctrl-C stops it cleanly.\n' +
-        '\n' +
-        'kinesalite is far more forgiving than AWS. --faithful puts a loopback proxy in front of it (its endpoint is\n' +
-        'the one printed) that behaves as AWS documents:\n' +
-        '  · PutRecords: 1 MB/s and 1000 records/s per shard (per-record ProvisionedThroughputExceededException)\n' +
-        '  · GetRecords: 5 calls/s and 2 MiB/s per shard, shared by every caller; a large answer throttles the\n' +
-        '    following seconds (ProvisionedThroughputExceededException, HTTP 400); answers cut at 10 MiB\n' +
-        '  · GetShardIterator: 5 calls/s per shard; ListShards 1000/s per stream, DescribeStreamSummary 20/s,\n' +
-        '    DescribeStream 10/s, ListStreams/CreateStream/DeleteStream/SplitShard/MergeShards 5/s (LimitExceededException)\n' +
-        '  · iterators expire after --iterator-ttl-ms (ExpiredIteratorException)\n' +
-        '  · closed shards expire --shard-retention-ms after they closed: gone from ListShards, ResourceNotFoundException\n' +
-        '  · with --on-demand-ms, the stream splits its hottest shard or merges cold neighbours on its own\n' +
-        'The README section "Faithful local mode" lists what it enforces and what it does not. Live counters:\n' +
-        'GET <proxy>/_centos/stats. --enforce-limits is the write limits alone (the proxy before the faithful mode).',
+      [
+        "Start the embedded stack in this process: Kinesis (kinesalite) and S3 (s3rver), on 127.0.0.1 only, with data under --data-dir surviving restarts. Creates nothing by itself (run `centos setup` for that); prints the endpoints and the export lines that point any tool — the AWS CLI too — at them. Ctrl-C stops it cleanly.",
+        "kinesalite is far more forgiving than AWS. --faithful puts a loopback proxy in front of it (its endpoint is the one printed) that behaves as AWS documents:\n· PutRecords: 1 MB/s and 1000 records/s per shard (per-record ProvisionedThroughputExceededException)\n· GetRecords: 5 calls/s and 2 MiB/s per shard, shared by every caller; a large answer throttles the following seconds (ProvisionedThroughputExceededException, HTTP 400); answers cut at 10 MiB\n· GetShardIterator: 5 calls/s per shard; ListShards 1000/s per stream, DescribeStreamSummary 20/s, DescribeStream 10/s, ListStreams/CreateStream/DeleteStream/SplitShard/MergeShards 5/s (LimitExceededException)\n· iterators expire after --iterator-ttl-ms (ExpiredIteratorException)\n· closed shards expire --shard-retention-ms after they closed: gone from ListShards, ResourceNotFoundException\n· with --on-demand-ms, the stream splits its hottest shard or merges cold neighbours on its own",
+        "The README section \"Faithful local mode\" lists what it enforces and what it does not. Live counters: GET <proxy>/_centos/stats. --enforce-limits is the write limits alone (the proxy before the faithful mode).",
+      ].join('\n\n'),
     )
     .option('--data-dir <dir>', 'where the data lives (config local.dataDir)')
     .option('--kinesis-port <port>', 'kinesalite port, 0 for any free one (config local.kinesisPort)', port)

@@ -13,16 +13,12 @@ export function replayCommand(io: CliIo): Command {
   return new Command('replay')
     .summary('print the committed archive\'s events as JSON Lines in shard order, or --produce them back into the stream')
     .description(
-      'Reads the committed archive (manifest in db.url, objects in s3.bucket) and prints each archived event as\n' +
-        'one JSON line, shard by shard in stream order. Records that were not valid events are archived raw and\n' +
-        'skipped here (counted on stderr). Times filter on the records\' Kinesis arrival time, --from inclusive,\n' +
-        '--to exclusive.',
+      "Reads the committed archive (manifest in db.url, objects in s3.bucket) and prints each archived event as one JSON line, shard by shard in stream order. Records that were not valid events are archived raw and skipped here (counted on stderr). Times filter on the records' Kinesis arrival time, --from inclusive, --to exclusive.\n\nA replayed event keeps its eventId, so the dashboard applies it only if it is not stored already (delete the affected rows first to re-apply them after a downstream bug).",
     )
     .option('--shard <id>', 'only this shard')
     .option('--from <time>', 'only records that arrived at or after this ISO-8601 time', isoTime)
     .option('--to <time>', 'only records that arrived before this ISO-8601 time', isoTime)
     .option('--produce', 'send the events back into the stream through the producer (backfill) instead of printing them')
-    .addHelpText('after', '\nA replayed event keeps its eventId, so the dashboard applies it only if it is not stored already\n(delete the affected rows first to re-apply them after a downstream bug).')
     .action(async (opts: { shard?: string; from?: number; to?: number; produce?: boolean }, cmd: Command) => {
       const { produceInput } = await import('../../produce/produceInput.ts');
       const { replayArchive } = await import('../../archive/replayArchive.ts');

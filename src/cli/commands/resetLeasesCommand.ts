@@ -7,11 +7,7 @@ export function resetLeasesCommand(io: CliIo): Command {
   return new Command('reset-leases')
     .summary("forget a consumer application's leases and checkpoints (after the stream was re-created)")
     .description(
-      "Deletes the application's lease rows (with their checkpoints), its worker rows and the record of which\n" +
-        'stream they belong to, so its next worker starts on the stream as it is now (stream.initialPosition for\n' +
-        'shards without a parent). Consumers refuse to start on a stream deleted and re-created under the same\n' +
-        'name and name this command. Stop the application\'s workers first; it refuses while any still heartbeats.\n' +
-        'The dashboard de-duplicates by eventId and the archive keeps what it committed, so nothing is applied twice.',
+      "Deletes the application's lease rows (with their checkpoints), its worker rows and the record of which stream they belong to, so its next worker starts on the stream as it is now (stream.initialPosition for shards without a parent). Consumers refuse to start on a stream deleted and re-created under the same name and name this command. Stop the application's workers first; it refuses while any still heartbeats. The dashboard de-duplicates by eventId and the archive keeps what it committed, so nothing is applied twice.",
     )
     .requiredOption('--app <name>', 'the consumer application (apps.archive or apps.dashboard)')
     .option('--yes', 'really delete (without it, nothing is changed)')

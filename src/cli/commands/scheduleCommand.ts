@@ -7,11 +7,7 @@ export function scheduleCommand(io: CliIo): Command {
   return new Command('schedule')
     .summary('keep the dashboard roll-ups fresh and prune old rows (one leader at a time)')
     .description(
-      'Run the periodic jobs: dashboard roll-ups every scheduler.intervalMs (activity by type and top users over\n' +
-        'the last scheduler.windowMinutes, latest activities, gender and relationship breakdowns, summary) and\n' +
-        'retention pruning in small batches, and archive clean-up (objects no worker can commit any more, older than\n' +
-        'archive.orphanGraceMs). Any number may run; one is the leader (a lease in the lease table), the\n' +
-        'rest stand by and take over when it stops or dies.',
+      "Run the periodic jobs: dashboard roll-ups every scheduler.intervalMs (activity by type and top users over the last scheduler.windowMinutes, latest activities, gender and relationship breakdowns, summary) and retention pruning in small batches, and archive clean-up (objects no worker can commit any more, older than archive.orphanGraceMs). Any number may run; one is the leader (a lease in the lease table), the rest stand by and take over when it stops or dies.",
     )
     .option('--metrics-port <n>', 'serve /metrics and /healthz on this port, 0 = any free (config metrics.port)', nonNegativeInt)
     .action(async (opts: { metricsPort?: number }, cmd: Command) => {

@@ -5,9 +5,7 @@ export function setupCommand(io: CliIo): Command {
   return new Command('setup')
     .summary('create the stream, the bucket and the database schema (idempotent)')
     .description(
-      'Create what the configuration names, if missing: the Kinesis stream (stream.shards, waits until ACTIVE),\n' +
-        'the S3 bucket, and the database schema (versioned migrations). Running it twice changes nothing.\n' +
-        'It never reshards an existing stream. Exit 1 names the service that could not be reached.',
+      "Create what the configuration names, if missing: the Kinesis stream (stream.shards, waits until ACTIVE), the S3 bucket, and the database schema (versioned migrations). Running it twice changes nothing. It never reshards an existing stream. Exit 1 names the service that could not be reached.",
     )
     .option('--json', 'print the result as JSON')
     .option('--skip-stream', 'do not touch Kinesis')

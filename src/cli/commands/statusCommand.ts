@@ -7,9 +7,7 @@ export function statusCommand(io: CliIo): Command {
   return new Command('status')
     .summary('show who owns which shard, checkpoints, lag and live workers')
     .description(
-      'Per consumer application and shard: state (active, waiting for its parents, ended), owner and whether its\n' +
-        'lease is live, lease epoch, checkpoint (sequence/sub-sequence), milliseconds behind the stream tip, parents.\n' +
-        'Then the workers with their last heartbeat. Reads the lease table in db.url.',
+      "Per consumer application and shard: state (active, waiting for its parents, ended), owner and whether its lease is live, lease epoch, checkpoint (sequence/sub-sequence), milliseconds behind the stream tip, parents. Then the workers with their last heartbeat. Reads the lease table in db.url.",
     )
     .option('--app <name>', 'only this consumer application')
     .option('--json', 'print JSON')

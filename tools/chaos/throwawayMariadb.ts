@@ -1,4 +1,4 @@
-import { freePort } from '../util/freePort.ts';
+import { freePort } from '../../src/util/freePort.ts';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';

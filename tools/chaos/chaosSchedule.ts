@@ -1,4 +1,4 @@
-import { Prng } from '../util/prng.ts';
+import { Prng } from '../../src/util/prng.ts';
 
 export type ChaosAction =
   | { atMs: number; kind: 'kill-worker'; worker: string }
