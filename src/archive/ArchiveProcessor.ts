@@ -1,6 +1,6 @@
 import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
 import type { Position } from '../coordinator/position.ts';
-import type { ShardContext, ShardProcessor } from '../coordinator/runConsumer.ts';
+import type { ShardContext, ShardProcessor } from '../coordinator/ShardProcessor.ts';
 import { CentosError } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { policies, retry, type RetryPolicy } from '../util/retry.ts';

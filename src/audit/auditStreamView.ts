@@ -1,5 +1,5 @@
 import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
-import type { ShardInfo } from '../coordinator/LeaseStore.ts';
+import type { ShardInfo } from '../coordinator/LeaseRepository.ts';
 
 export interface StreamAudit {
   /** User records a KCL reader gets (after dropping those outside their shard's range). */

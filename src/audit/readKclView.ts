@@ -1,5 +1,5 @@
 import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
-import type { ShardInfo } from '../coordinator/LeaseStore.ts';
+import type { ShardInfo } from '../coordinator/LeaseRepository.ts';
 import { ShardReader, type ReadCounters, type ReaderOptions } from '../coordinator/ShardReader.ts';
 import type { KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';

@@ -1,5 +1,5 @@
 import type { Settings } from '../config/loadConfig.ts';
-import type { ProcessorFactory } from '../coordinator/runConsumer.ts';
+import type { ProcessorFactory } from '../coordinator/ShardProcessor.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { Store } from '../store/Store.ts';
 

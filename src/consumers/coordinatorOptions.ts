@@ -1,5 +1,5 @@
 import type { Config } from '../config/configSchema.ts';
-import type { CoordinatorOptions } from '../coordinator/runConsumer.ts';
+import type { CoordinatorOptions } from '../coordinator/CoordinatorOptions.ts';
 import { readerOptions } from './readerOptions.ts';
 
 /** The coordinator runtime's options from the `coordinator` config section. */

@@ -1,6 +1,7 @@
 import { createKinesisClient } from '../aws/awsClients.ts';
 import type { Settings } from '../config/loadConfig.ts';
-import { runConsumer, type ConsumerHandle, type ConsumerObserver } from '../coordinator/runConsumer.ts';
+import type { ConsumerObserver } from '../coordinator/ConsumerObserver.ts';
+import { runConsumer, type ConsumerHandle } from '../coordinator/runConsumer.ts';
 import type { IteratorStart } from '../kinesis/KinesisReadPort.ts';
 import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';

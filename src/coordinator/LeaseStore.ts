@@ -1,32 +1,8 @@
 import type { SqlExecutor, Store, TransactionOptions } from '../store/Store.ts';
 import { dbNowMs, insertIgnore } from '../store/sql.ts';
-import type { LeaseView } from './leasePlanner.ts';
+import type { CommitOptions, LeaseRepository, LeaseRow, ShardInfo, WorkerRow } from './LeaseRepository.ts';
 import { CheckpointOrderError, LeaseLostError } from './LeaseLostError.ts';
 import { comparePosition, SHARD_END, type Position } from './position.ts';
-
-export interface ShardInfo {
-  shardId: string;
-  parentIds: string[];
-  hashStart: string;
-  hashEnd: string;
-}
-
-export interface LeaseRow extends LeaseView {
-  app: string;
-  checkpoint: Position | undefined;
-  hashStart: string;
-  hashEnd: string;
-  millisBehind: number | null;
-  updatedAt: number;
-}
-
-export interface WorkerRow {
-  app: string;
-  workerId: string;
-  heartbeatAt: number;
-  startedAt: number;
-  info: string;
-}
 
 interface RawLease {
   app: string;
@@ -63,24 +39,24 @@ function toLease(r: RawLease): LeaseRow {
 }
 
 /**
- * The lease table and worker heartbeats. Every ownership change is a compare-and-set on the
- * epoch; losing a race is a `false` return, not an error. Expiry and heartbeats are written and
- * compared with the database's clock, so workers' clocks never need to agree.
+ * The lease table and worker heartbeats in SQL. Expiry and heartbeats are written and compared
+ * with the database's clock, so workers' clocks never need to agree. A fenced commit's work runs
+ * in the same transaction as the checkpoint.
  */
-export class LeaseStore {
-  private readonly now: string;
+export class LeaseStore implements LeaseRepository<SqlExecutor> {
+  private readonly nowSql: string;
 
   /** `store` runs the lease statements; `commits` the fenced transactions (a pool of their own, so renewals never queue behind commits). */
   constructor(
     readonly store: Store,
     readonly commits: Store = store,
   ) {
-    this.now = dbNowMs(store.dialect);
+    this.nowSql = dbNowMs(store.dialect);
   }
 
   /** The database's clock, in epoch milliseconds: the one clock leases are judged by. */
-  async dbNow(): Promise<number> {
-    const [row] = await this.store.query<{ now: number | string }>(`SELECT ${this.now} AS now`);
+  async now(): Promise<number> {
+    const [row] = await this.store.query<{ now: number | string }>(`SELECT ${this.nowSql} AS now`);
     return Number(row!.now);
   }
 
@@ -108,16 +84,16 @@ export class LeaseStore {
     if (fresh.length === 0) return 0;
     const params = fresh.flatMap((s) => [app, s.shardId, s.parentIds.join(','), s.hashStart, s.hashEnd]);
     const r = await this.store.execute(
-      `${insertIgnore(this.store.dialect)} INTO leases (app, shard_id, parent_ids, hash_start, hash_end, updated_at) VALUES ${fresh.map(() => `(?, ?, ?, ?, ?, ${this.now})`).join(', ')}`,
+      `${insertIgnore(this.store.dialect)} INTO leases (app, shard_id, parent_ids, hash_start, hash_end, updated_at) VALUES ${fresh.map(() => `(?, ?, ?, ?, ?, ${this.nowSql})`).join(', ')}`,
       params,
     );
     return r.affectedRows;
   }
 
   async heartbeat(app: string, workerId: string, info: string): Promise<void> {
-    const r = await this.store.execute(`UPDATE workers SET heartbeat_at = ${this.now} WHERE app = ? AND worker_id = ?`, [app, workerId]);
+    const r = await this.store.execute(`UPDATE workers SET heartbeat_at = ${this.nowSql} WHERE app = ? AND worker_id = ?`, [app, workerId]);
     if (r.affectedRows === 0) {
-      await this.store.execute(`${insertIgnore(this.store.dialect)} INTO workers (app, worker_id, heartbeat_at, started_at, info) VALUES (?, ?, ${this.now}, ${this.now}, ?)`, [app, workerId, info.slice(0, 255)]);
+      await this.store.execute(`${insertIgnore(this.store.dialect)} INTO workers (app, worker_id, heartbeat_at, started_at, info) VALUES (?, ?, ${this.nowSql}, ${this.nowSql}, ?)`, [app, workerId, info.slice(0, 255)]);
     }
   }
 
@@ -135,7 +111,7 @@ export class LeaseStore {
 
   /** Forgets workers silent for longer than `olderThanMs`. */
   async pruneWorkers(app: string, olderThanMs: number): Promise<void> {
-    await this.store.execute(`DELETE FROM workers WHERE app = ? AND heartbeat_at < ${this.now} - ?`, [app, olderThanMs]);
+    await this.store.execute(`DELETE FROM workers WHERE app = ? AND heartbeat_at < ${this.nowSql} - ?`, [app, olderThanMs]);
   }
 
   /**
@@ -143,9 +119,9 @@ export class LeaseStore {
    * a steal — still held by `from`. Returns the new epoch, or undefined if someone else changed the lease first.
    */
   async claim(app: string, shardId: string, me: string, epoch: number, durationMs: number, from?: string): Promise<number | undefined> {
-    const cond = from === undefined ? `(owner IS NULL OR expires_at <= ${this.now} OR owner = ?)` : 'owner = ?';
+    const cond = from === undefined ? `(owner IS NULL OR expires_at <= ${this.nowSql} OR owner = ?)` : 'owner = ?';
     const r = await this.store.execute(
-      `UPDATE leases SET owner = ?, epoch = epoch + 1, expires_at = ${this.now} + ?, updated_at = ${this.now} WHERE app = ? AND shard_id = ? AND epoch = ? AND state = 'active' AND ${cond}`,
+      `UPDATE leases SET owner = ?, epoch = epoch + 1, expires_at = ${this.nowSql} + ?, updated_at = ${this.nowSql} WHERE app = ? AND shard_id = ? AND epoch = ? AND state = 'active' AND ${cond}`,
       [me, durationMs, app, shardId, epoch, from === undefined ? me : from],
     );
     return r.affectedRows === 1 ? epoch + 1 : undefined;
@@ -154,7 +130,7 @@ export class LeaseStore {
   /** Extends a lease this worker holds to `durationMs` from the database's now; false means it was lost. */
   async renew(app: string, shardId: string, me: string, epoch: number, durationMs: number, millisBehind: number | null): Promise<boolean> {
     const r = await this.store.execute(
-      `UPDATE leases SET expires_at = ${this.now} + ?, millis_behind = ?, updated_at = ${this.now} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`,
+      `UPDATE leases SET expires_at = ${this.nowSql} + ?, millis_behind = ?, updated_at = ${this.nowSql} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`,
       [durationMs, millisBehind, app, shardId, me, epoch],
     );
     return r.affectedRows === 1;
@@ -162,7 +138,7 @@ export class LeaseStore {
 
   /** Gives a lease up at once, so another worker takes it on its next cycle. */
   async release(app: string, shardId: string, me: string, epoch: number): Promise<boolean> {
-    const r = await this.store.execute(`UPDATE leases SET owner = NULL, expires_at = 0, updated_at = ${this.now} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`, [
+    const r = await this.store.execute(`UPDATE leases SET owner = NULL, expires_at = 0, updated_at = ${this.nowSql} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`, [
       app,
       shardId,
       me,
@@ -174,7 +150,7 @@ export class LeaseStore {
   /** Runs `work` in a transaction that commits only while this worker holds the lease at `epoch`. */
   async withLease<T>(app: string, shardId: string, me: string, epoch: number, work: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
     return this.commits.transaction(async (tx) => {
-      const r = await tx.execute(`UPDATE leases SET updated_at = ${this.now} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`, [app, shardId, me, epoch]);
+      const r = await tx.execute(`UPDATE leases SET updated_at = ${this.nowSql} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`, [app, shardId, me, epoch]);
       if (r.affectedRows !== 1) throw new LeaseLostError(app, shardId, epoch);
       return work(tx);
     }, options);
@@ -194,7 +170,7 @@ export class LeaseStore {
     epoch: number,
     to: Position | typeof SHARD_END,
     work?: (tx: SqlExecutor) => Promise<T>,
-    options?: TransactionOptions,
+    options?: CommitOptions,
   ): Promise<T | undefined> {
     const forUpdate = this.commits.dialect === 'mysql' ? ' FOR UPDATE' : '';
     return this.commits.transaction(async (tx) => {
@@ -211,7 +187,7 @@ export class LeaseStore {
         if (order === 0) return undefined;
       }
       const r = await tx.execute(
-        `UPDATE leases SET checkpoint_seq = ?, checkpoint_sub = ?, checkpoint_last = ?, updated_at = ${this.now}${end ? ", state = 'ended', owner = NULL, expires_at = 0" : ''} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`,
+        `UPDATE leases SET checkpoint_seq = ?, checkpoint_sub = ?, checkpoint_last = ?, updated_at = ${this.nowSql}${end ? ", state = 'ended', owner = NULL, expires_at = 0" : ''} WHERE app = ? AND shard_id = ? AND owner = ? AND epoch = ?`,
         [end ? SHARD_END : to.seq, end ? 0 : to.sub, end || to.last ? 1 : 0, app, shardId, me, epoch],
       );
       if (r.affectedRows !== 1) throw new LeaseLostError(app, shardId, epoch);

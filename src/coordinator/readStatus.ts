@@ -1,7 +1,8 @@
 import { CentosError } from '../errors.ts';
 import type { Store } from '../store/Store.ts';
 import { isMissingTable } from '../store/StoreError.ts';
-import { LeaseStore, type LeaseRow, type WorkerRow } from './LeaseStore.ts';
+import type { LeaseRow, WorkerRow } from './LeaseRepository.ts';
+import { LeaseStore } from './LeaseStore.ts';
 import { formatPosition } from './position.ts';
 
 export interface ShardStatus {
@@ -71,7 +72,7 @@ export function buildStatus(leases: LeaseRow[], workers: WorkerRow[], now: numbe
 export async function readStatus(store: Store, leaseDurationMs: number, app?: string): Promise<StatusSnapshot> {
   const ls = new LeaseStore(store);
   try {
-    const [leases, workers, now] = await Promise.all([ls.listLeases(app), ls.listWorkers(app), ls.dbNow()]);
+    const [leases, workers, now] = await Promise.all([ls.listLeases(app), ls.listWorkers(app), ls.now()]);
     return buildStatus(leases, workers, now, leaseDurationMs);
   } catch (err) {
     if (isMissingTable(err)) throw new CentosError(`database ${store.description} has no centos schema yet; run \`centos setup\` first`);

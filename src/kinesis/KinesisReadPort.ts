@@ -1,6 +1,6 @@
 import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
 import { clientEndpoint } from '../aws/awsClients.ts';
-import type { ShardInfo } from '../coordinator/LeaseStore.ts';
+import type { ShardInfo } from '../coordinator/LeaseRepository.ts';
 import { kinesisCall } from './KinesisError.ts';
 
 export interface RawRecord {

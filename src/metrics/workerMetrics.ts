@@ -1,5 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { ConsumerHandle, ConsumerObserver } from '../coordinator/runConsumer.ts';
+import type { ConsumerObserver } from '../coordinator/ConsumerObserver.ts';
+import type { ConsumerHandle } from '../coordinator/runConsumer.ts';
 import type { ShardStats } from '../coordinator/ShardStats.ts';
 import { counterFrom, gaugeFrom } from './metricFromValue.ts';
 

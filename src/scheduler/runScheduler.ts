@@ -1,4 +1,4 @@
-import { newWorkerId } from '../coordinator/runConsumer.ts';
+import { newWorkerId } from '../coordinator/newWorkerId.ts';
 import { LeaseLostError } from '../coordinator/LeaseLostError.ts';
 import { LeaseStore } from '../coordinator/LeaseStore.ts';
 import type { Logger } from '../log/createLogger.ts';

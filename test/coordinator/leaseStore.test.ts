@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CheckpointOrderError, LeaseLostError } from '../../src/coordinator/LeaseLostError.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
+import { leaseRepositoryContract } from '../helpers/leaseRepositoryContract.ts';
 import { migratedStore } from '../helpers/testMysql.ts';
 
 for (const dialect of ['sqlite', 'mysql'] as const) {
@@ -9,6 +10,15 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     const closers: Array<() => Promise<void>> = [];
     after(async () => {
       for (const c of closers) await c();
+    });
+
+    describe('keeps the lease repository contract', () => {
+      leaseRepositoryContract(async (t) => {
+        const db = await migratedStore(dialect, t);
+        if (!db) return undefined;
+        closers.push(db.close);
+        return new LeaseStore(db.store);
+      });
     });
 
     it('refuses a checkpoint that would move backwards, in the database itself', async (t) => {

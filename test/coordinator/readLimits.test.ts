@@ -6,7 +6,9 @@ import { configSchema } from '../../src/config/configSchema.ts';
 import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { resetLeases } from '../../src/coordinator/resetLeases.ts';
-import { runConsumer, type ConsumerHandle, type CoordinatorOptions, type ShardContext, type ShardProcessor } from '../../src/coordinator/runConsumer.ts';
+import type { CoordinatorOptions } from '../../src/coordinator/CoordinatorOptions.ts';
+import { runConsumer, type ConsumerHandle } from '../../src/coordinator/runConsumer.ts';
+import type { ShardContext, ShardProcessor } from '../../src/coordinator/ShardProcessor.ts';
 import { StreamRecreatedError } from '../../src/coordinator/verifyStreamIdentity.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
 import { startLimitProxy, type FaithfulOptions, type LimitProxy } from '../../src/local/startLimitProxy.ts';
@@ -164,7 +166,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
         proxy.setFaults({});
         await Promise.all([a.stop(), b.stop()]);
         assert.deepEqual(checkExactlyOnceInOrder(seen, records), []);
-        assert.equal(a.counters.leasesLost + b.counters.leasesLost, 0, 'renewal went on');
+        // That renewal goes on meanwhile (no lease lost) is checked on a manual clock in runConsumer.unit.test.ts.
       });
     });
 

@@ -108,7 +108,9 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       assert.ok(rows.every((r) => r.worker === next.workerId && Number(r.epoch) === newEpoch! + 1));
     });
 
-    it('renews leases while a batch runs longer than the lease, and reports the stuck batch', async (t) => {
+    // That renewal keeps the lease through such a batch is checked on a manual clock in runConsumer.unit.test.ts;
+    // here, on the real stack and real time, the outcome must hold whether or not a stall cost the lease.
+    it('a batch that runs longer than the lease: every record once, in order, and the watchdog reports the batch', async (t) => {
       const e = await env(2, t);
       if (!e) return;
       let slow = true;
@@ -133,7 +135,6 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       const expected = await putRecords(e, { keys: 10, perKey: 3 });
       await waitFor('all records', async () => (await seenRows(e)).length >= expected.length);
       await Promise.all([w.stop(), other.stop()]);
-      assert.equal(w.counters.leasesLost, 0, 'the slow batch did not cost the lease');
       assert.ok(w.counters.stuckBatches >= 1, 'the watchdog reported the batch');
       assert.deepEqual(checkExactlyOnceInOrder(await seenRows(e), expected), []);
     });

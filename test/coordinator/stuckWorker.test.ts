@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { LeaseStore, type LeaseRow } from '../../src/coordinator/LeaseStore.ts';
+import type { LeaseRow } from '../../src/coordinator/LeaseRepository.ts';
+import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { runConsumer, type ConsumerHandle } from '../../src/coordinator/runConsumer.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
 import { openStore } from '../../src/store/openStore.ts';

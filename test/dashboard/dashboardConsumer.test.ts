@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { auditDashboard } from '../../src/audit/auditDashboard.ts';
 import { readInputEvents } from '../../src/audit/readInputEvents.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
-import type { ShardContext } from '../../src/coordinator/runConsumer.ts';
+import type { ShardContext } from '../../src/coordinator/ShardProcessor.ts';
 import { dashboardProcessor, type DashboardCounters } from '../../src/dashboard/dashboardProcessor.ts';
 import type { UserEvent } from '../../src/events/eventSchema.ts';
 import { parseEventFile } from '../../src/events/parseEventFile.ts';

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import type { Settings } from '../../src/config/loadConfig.ts';
 import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
-import { runConsumer, type ConsumerHandle, type CoordinatorOptions, type ShardProcessor } from '../../src/coordinator/runConsumer.ts';
+import type { CoordinatorOptions } from '../../src/coordinator/CoordinatorOptions.ts';
+import { runConsumer, type ConsumerHandle } from '../../src/coordinator/runConsumer.ts';
+import type { ShardContext, ShardProcessor } from '../../src/coordinator/ShardProcessor.ts';
 import { encodeAggregate } from '../../src/kinesis/kplAggregation.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
 import { createLogger } from '../../src/log/createLogger.ts';
@@ -119,7 +121,7 @@ export interface RecorderOptions {
 
 /** A processor that writes what it saw into `seen` in the same fenced transaction as the checkpoint. */
 export function recorder(o: RecorderOptions = {}) {
-  return (ctx: import('../../src/coordinator/runConsumer.ts').ShardContext): ShardProcessor => ({
+  return (ctx: ShardContext): ShardProcessor => ({
     async processBatch(records) {
       const chunk = o.commitEvery ?? records.length;
       for (let i = 0; i < records.length; i += chunk) {

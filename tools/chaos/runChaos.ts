@@ -6,7 +6,8 @@ import { formatAudit, runAudit, type AuditReport } from '../../src/audit/runAudi
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { awsErrorName } from '../../src/aws/awsErrors.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
-import { LeaseStore, type LeaseRow } from '../../src/coordinator/LeaseStore.ts';
+import type { LeaseRow } from '../../src/coordinator/LeaseRepository.ts';
+import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { formatPosition } from '../../src/coordinator/position.ts';
 import { embeddedPipelineEnv } from '../../src/demo/embeddedPipelineEnv.ts';
 import { DemoProcesses } from '../../src/demo/DemoProcesses.ts';

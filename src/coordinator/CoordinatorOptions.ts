@@ -1,0 +1,9 @@
+import type { ReaderOptions } from './ShardReader.ts';
+
+export interface CoordinatorOptions extends ReaderOptions {
+  leaseDurationMs: number;
+  renewIntervalMs: number;
+  takeIntervalMs: number;
+  shardSyncIntervalMs: number;
+  watchdogMs: number;
+}

@@ -1,0 +1,71 @@
+import type { Logger } from '../log/createLogger.ts';
+import { StoreError } from '../store/StoreError.ts';
+import { backoffDelay } from '../util/retry.ts';
+import type { Clock } from './Clock.ts';
+import type { ConsumerCounters } from './ConsumerCounters.ts';
+import { observeSafely, type ConsumerObserver } from './ConsumerObserver.ts';
+import type { LeaseKeeper, HeldLease } from './LeaseKeeper.ts';
+import { LeaseLostError } from './LeaseLostError.ts';
+import type { LeaseRepository } from './LeaseRepository.ts';
+import { comparePosition, SHARD_END, type Position } from './position.ts';
+import type { ShardStats } from './ShardStats.ts';
+
+export interface FencedCheckpointerDeps<Tx> {
+  app: string;
+  workerId: string;
+  leases: LeaseRepository<Tx>;
+  keeper: LeaseKeeper<Tx>;
+  lease: HeldLease;
+  clock: Clock;
+  log: Logger;
+  counters: Pick<ConsumerCounters, 'commits' | 'fencedCommits'>;
+  stats: ShardStats;
+  observer?: ConsumerObserver | undefined;
+}
+
+/**
+ * The commit path of one attempt on one lease: every commit is fenced on the lease's epoch, never
+ * moves the checkpoint backwards, and is retried with backoff while the repository fails in a way
+ * that may pass. A retry whose earlier try did commit (the reply was lost) finds its checkpoint
+ * already stored and does not run the work again. A fenced commit marks the lease lost.
+ */
+export class FencedCheckpointer<Tx> {
+  private committed: Position | undefined;
+
+  constructor(private readonly d: FencedCheckpointerDeps<Tx>) {}
+
+  async commit<T>(upTo: Position, work?: (tx: Tx) => Promise<T>): Promise<T | undefined> {
+    const { app, workerId, leases, keeper, lease, clock, counters, stats, observer } = this.d;
+    const committed = this.committed;
+    if (committed && comparePosition(upTo, committed) < 0) throw new Error(`${lease.shardId}: checkpoint ${upTo.seq}/${upTo.sub} is behind ${committed.seq}/${committed.sub}`);
+    for (let attempt = 1; ; attempt++) {
+      if (lease.gone || keeper.abandoned) throw new LeaseLostError(app, lease.shardId, lease.epoch);
+      const t0 = performance.now();
+      try {
+        const r = await leases.fencedCommit(app, lease.shardId, workerId, lease.epoch, upTo, work, { signal: lease.lostSignal });
+        this.committed = upTo;
+        counters.commits++;
+        stats.lastCommitAt = clock.now();
+        observeSafely(() => observer?.commit?.(lease.shardId, (performance.now() - t0) / 1000, 'ok'));
+        return r;
+      } catch (err) {
+        observeSafely(() => observer?.commit?.(lease.shardId, (performance.now() - t0) / 1000, err instanceof LeaseLostError ? 'fenced' : 'failed'));
+        if (err instanceof LeaseLostError) {
+          counters.fencedCommits++;
+          keeper.markLost(lease, 'commit fenced off');
+          throw err;
+        }
+        if (!(err instanceof StoreError) || !err.retriable) throw err;
+        const wait = backoffDelay(attempt, { initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.5 });
+        this.d.log.warn({ err: err.message, attempt, waitMs: wait }, 'commit failed, retrying');
+        await clock.sleep(wait);
+      }
+    }
+  }
+
+  /** The shard is fully read and processed: mark it ended, which frees its lease row for good. */
+  async end(): Promise<void> {
+    const { app, workerId, leases, lease } = this.d;
+    await leases.fencedCommit(app, lease.shardId, workerId, lease.epoch, SHARD_END, undefined, { signal: lease.lostSignal });
+  }
+}
