@@ -78,7 +78,7 @@ export class ArchiveProcessor implements ShardProcessor {
       if (this.pending && !(await this.writePending('running'))) return;
       for (const r of records) {
         this.append(r);
-        const why = flushReason(this.state(), this.o.flush, this.deps.now());
+        const why = flushReason(this.state(), this.policy(), this.deps.now());
         // Interrupted (stopping or lease lost): the rest of the batch is not buffered, so the
         // buffer stays contiguous with the pending object; shutdown finishes it or it is dropped.
         if (why && !(await this.flush(why, 'running'))) return;
@@ -122,6 +122,16 @@ export class ArchiveProcessor implements ShardProcessor {
     const err = this.failure;
     this.failure = undefined;
     throw err;
+  }
+
+  /**
+   * The configured limits, with the size limit at most half the shard's share of the worker's
+   * memory budget: what is buffered counts against that share until committed, so a larger buffer
+   * would stop the shard's reads until the age limit flushed it; the other half is for reading on.
+   */
+  private policy(): FlushPolicy {
+    const share = this.ctx.memoryShareBytes?.() ?? Infinity;
+    return share === Infinity ? this.o.flush : { ...this.o.flush, maxBytes: Math.min(this.o.flush.maxBytes, Math.max(1, Math.floor(share / 2))) };
   }
 
   private state() {
@@ -212,7 +222,7 @@ export class ArchiveProcessor implements ShardProcessor {
       this.timer = undefined;
       this.exclusive(async () => {
         if (this.dropped || this.ctx.signal.aborted || this.failure !== undefined || this.pending) return;
-        const why = flushReason(this.state(), this.o.flush, this.deps.now());
+        const why = flushReason(this.state(), this.policy(), this.deps.now());
         if (why) await this.flush(why, 'running');
         this.armTimer();
       }).catch((err) => {

@@ -10,6 +10,7 @@ export function coordinatorOptions(c: Config['coordinator']): CoordinatorOptions
     takeIntervalMs: c.takeIntervalMs,
     shardSyncIntervalMs: c.shardSyncIntervalMs,
     watchdogMs: c.watchdogMs,
+    memoryBudgetBytes: c.memoryBudgetBytes,
     ...readerOptions(c),
   };
 }

@@ -6,4 +6,6 @@ export interface CoordinatorOptions extends ReaderOptions {
   takeIntervalMs: number;
   shardSyncIntervalMs: number;
   watchdogMs: number;
+  /** Fetched-but-uncommitted bytes this worker may hold, shared fairly by its shards; 0 or absent: no bound. */
+  memoryBudgetBytes?: number;
 }

@@ -17,6 +17,12 @@ export interface ShardContext<Tx = SqlExecutor> {
    * holds the lease at `epoch`. Throws LeaseLostError (nothing written) when it does not.
    */
   commit<T>(upTo: Position, work?: (tx: Tx) => Promise<T>): Promise<T | undefined>;
+  /**
+   * This shard's fair share of the worker's memory budget now (Infinity without a budget). What
+   * it fetched counts against it until committed, so a processor that buffers across batches
+   * must commit before its buffer fills the share, or reading the shard stops.
+   */
+  memoryShareBytes?(): number;
 }
 
 /** One shard's processing, created per lease; its state dies with the lease. */

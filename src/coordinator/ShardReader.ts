@@ -2,6 +2,7 @@ import { KinesisError } from '../kinesis/KinesisError.ts';
 import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { backoffDelay, isMarkedRetriable, pause, policies } from '../util/retry.ts';
+import type { BudgetAccount } from './ByteBudget.ts';
 import { deaggregate, type ConsumedRecord, type HashRange } from './deaggregate.ts';
 import { paceRead, type LastRead, type ReadPacing } from './paceRead.ts';
 import type { Position } from './position.ts';
@@ -32,6 +33,8 @@ export interface Fetched {
   millisBehindLatest: number | undefined;
   /** The shard is closed and everything in it was returned — or it is gone (`expired`). */
   end: boolean;
+  /** Bytes of the response, charged to the worker's memory budget (when there is one) until the caller releases them. */
+  bytes: number;
   /** The shard no longer exists (it outlived the stream's retention): its children may start. */
   expired?: boolean;
 }
@@ -47,6 +50,8 @@ export interface ShardReaderInput {
   counters: ReadCounters;
   log: Logger;
   signal: AbortSignal;
+  /** The shard task's part of the worker's memory budget: each call waits for room and is sized to what it was granted. */
+  budget?: BudgetAccount | undefined;
   /** Asked after ResourceNotFoundException: true when ListShards no longer returns the shard. */
   shardGone?: () => Promise<boolean>;
   now?: () => number;
@@ -59,13 +64,17 @@ export interface ShardReaderInput {
  * position; calls are paced by `paceRead` (this application's share of the shard's read
  * limits); throttling slows it down and is counted; expired iterators are renewed from the last
  * record returned; other retriable failures (network, 5xx) are retried with `policies.kinesisRead`
- * until the signal aborts; anything else is thrown.
+ * until the signal aborts; anything else is thrown. With a memory budget, each call first waits
+ * for room in it and asks for no more than it was granted; the bytes a response brings stay
+ * charged until the caller releases them (when they are committed).
  */
 export class ShardReader {
   readonly shardId: string;
   private iterator: string | undefined;
   private position: Position | undefined;
   private limit: number;
+  /** Mean size of the records of the last non-empty response. */
+  private avgBytes: number | undefined;
   private targetBytes: number;
   /** This application's byte budget on the shard at the current call (see paceRead). */
   private budget: number;
@@ -114,23 +123,33 @@ export class ShardReader {
 
   /** The next batch; an empty one at the tip. Resolves early (empty) when the signal aborts. */
   async next(): Promise<Fetched> {
-    const { kinesis, counters, log, signal } = this.i;
+    const { kinesis, counters, log, signal, budget } = this.i;
     while (!signal.aborted) {
       await this.paced();
       if (signal.aborted) break;
+      const granted = budget ? await budget.acquire(this.targetBytes, signal) : this.targetBytes;
+      if (signal.aborted || granted === 0) {
+        budget?.release(granted);
+        break;
+      }
+      let charged = granted;
       try {
         this.iterator ??= await kinesis.getShardIterator(this.shardId, this.start());
         this.lastCallAt = this.now();
         counters.getRecordsCalls++;
-        const r = await kinesis.getRecords(this.iterator, this.limit);
+        // A smaller grant than the pacing target: fewer records, rounded down so that the response fits in it.
+        const limit = granted < this.targetBytes && this.avgBytes !== undefined ? Math.max(1, Math.min(this.limit, Math.floor(granted / this.avgBytes))) : this.limit;
+        const r = await kinesis.getRecords(this.iterator, limit);
         this.failures = 0;
         const { records, bytes, dropped } = deaggregate(this.shardId, r.records, this.position, this.i.range);
+        budget?.settle(granted, bytes);
+        charged = bytes;
         counters.bytesRead += bytes;
         if (dropped > 0) this.noteDropped(dropped);
         if (r.records.length > 0) {
-          const avg = bytes / r.records.length;
+          this.avgBytes = Math.max(1, bytes / r.records.length);
           // Rounded up: an overshoot only delays the next call (paceRead waits bytes ÷ share of the rate).
-          this.limit = Math.max(1, Math.min(this.i.options.maxRecordsPerFetch, Math.ceil(this.targetBytes / Math.max(avg, 1))));
+          this.limit = Math.max(1, Math.min(this.i.options.maxRecordsPerFetch, Math.ceil(this.targetBytes / this.avgBytes)));
         }
         this.iterator = r.nextIterator;
         if (records.length > 0) this.position = records[records.length - 1]!;
@@ -138,11 +157,16 @@ export class ShardReader {
         const behind = (r.millisBehindLatest ?? 0) > 0;
         const atTip = r.records.length === 0 && !behind;
         this.last = { budgetBytes: this.budget - bytes, records: r.records.length > 0, millisBehindLatest: r.millisBehindLatest, idleStreak: atTip ? this.last.idleStreak + 1 : 0, throttledStreak: 0 };
-        if (records.length > 0 || end) return { records, millisBehindLatest: r.millisBehindLatest, end };
+        if (records.length > 0) return { records, millisBehindLatest: r.millisBehindLatest, end, bytes };
+        // Nothing to hand on: the budget goes back at once.
+        budget?.release(charged);
+        charged = 0;
+        if (end) return { records, millisBehindLatest: r.millisBehindLatest, end, bytes: 0 };
         // Behind the tip (or everything here was dropped): read on at the paced interval.
         if (!atTip) continue;
-        return { records: [], millisBehindLatest: r.millisBehindLatest, end: false };
+        return { records: [], millisBehindLatest: r.millisBehindLatest, end: false, bytes: 0 };
       } catch (err) {
+        budget?.release(charged);
         const k = err instanceof KinesisError ? err : undefined;
         if (k?.iteratorExpired) {
           this.iterator = undefined;
@@ -158,7 +182,7 @@ export class ShardReader {
         if (k?.awsCode === 'ResourceNotFoundException' && this.i.shardGone && (await this.i.shardGone().catch(() => false))) {
           counters.shardsExpired++;
           log.warn({ shardId: this.shardId, after: this.position ? `${this.position.seq}/${this.position.sub}` : 'nothing read' }, 'shard is gone (past the stream\'s retention); treating it as ended so its children start');
-          return { records: [], millisBehindLatest: undefined, end: true, expired: true };
+          return { records: [], millisBehindLatest: undefined, end: true, expired: true, bytes: 0 };
         }
         if (!isMarkedRetriable(err)) throw err;
         this.failures++;
@@ -168,6 +192,6 @@ export class ShardReader {
         await pause(wait, this.i.signal);
       }
     }
-    return { records: [], millisBehindLatest: undefined, end: false };
+    return { records: [], millisBehindLatest: undefined, end: false, bytes: 0 };
   }
 }

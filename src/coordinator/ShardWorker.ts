@@ -1,6 +1,7 @@
 import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { backoffDelay } from '../util/retry.ts';
+import type { ByteBudget } from './ByteBudget.ts';
 import type { Clock } from './Clock.ts';
 import type { ConsumerCounters } from './ConsumerCounters.ts';
 import { observeSafely, type ConsumerObserver } from './ConsumerObserver.ts';
@@ -12,6 +13,7 @@ import type { LeaseRepository } from './LeaseRepository.ts';
 import type { ProcessorFactory, ShardContext, ShardProcessor } from './ShardProcessor.ts';
 import { ShardReader, type Fetched } from './ShardReader.ts';
 import { createShardStats, teeReadCounters, type ShardStats } from './ShardStats.ts';
+import { UncommittedBytes } from './UncommittedBytes.ts';
 
 export interface ShardWorkerDeps<Tx> {
   app: string;
@@ -27,6 +29,8 @@ export interface ShardWorkerDeps<Tx> {
   log: Logger;
   counters: ConsumerCounters;
   observer?: ConsumerObserver | undefined;
+  /** The worker's budget of fetched-but-uncommitted bytes, shared by its shard tasks (none: unbounded). */
+  budget?: ByteBudget | undefined;
   /** The shard ended: its children may be leasable now. */
   onShardEnded(): void;
 }
@@ -34,7 +38,8 @@ export interface ShardWorkerDeps<Tx> {
 /**
  * Works one lease until it is lost, handed off, stopped or the shard ends. Each attempt reads the
  * lease row, opens a reader at its checkpoint, makes a processor and feeds it, reading the next
- * batch while the processor works on this one; a watchdog reports a processor call that runs
+ * batch while the processor works on this one (within the shard's part of the worker's memory
+ * budget, when there is one: a batch counts until a commit covers it); a watchdog reports a processor call that runs
  * longer than `watchdogMs`. A failed attempt restarts from the checkpoint after a backoff. When
  * the work is over, the lease goes back to the keeper (released unless it was lost).
  */
@@ -99,6 +104,9 @@ export class ShardWorker<Tx> {
     if (row.state === 'ended') return undefined;
     const shardLog = log.child({ shardId: held.shardId, epoch: held.epoch });
     const checkpointer = new FencedCheckpointer({ app, workerId, leases, keeper, lease: held, clock, log: shardLog, counters, stats: this.stats, observer: this.d.observer });
+    // This attempt's part of the worker's memory budget: a batch's bytes count until a commit covers them.
+    const account = this.d.budget?.open(held.shardId);
+    const uncommitted = account && new UncommittedBytes(account);
     const ctx: ShardContext<Tx> = {
       app,
       shardId: held.shardId,
@@ -106,7 +114,12 @@ export class ShardWorker<Tx> {
       workerId,
       log: shardLog,
       signal: this.signal,
-      commit: (upTo, work) => checkpointer.commit(upTo, work),
+      commit: async (upTo, work) => {
+        const result = await checkpointer.commit(upTo, work);
+        uncommitted?.committed(upTo);
+        return result;
+      },
+      memoryShareBytes: () => account?.shareBytes ?? Infinity,
     };
     // One reader per attempt: when the attempt ends, its read-ahead is cancelled and never left dangling.
     const attempt = new AbortController();
@@ -120,6 +133,7 @@ export class ShardWorker<Tx> {
       counters: teeReadCounters(counters, this.stats),
       log,
       signal: AbortSignal.any([this.signal, attempt.signal]),
+      budget: account,
       shardGone: async () => !(await this.d.kinesis.listShards()).some((s) => s.shardId === held.shardId),
       now: () => clock.now(),
     });
@@ -130,6 +144,7 @@ export class ShardWorker<Tx> {
       pending = reader.next();
       while (pending) {
         const batch: Fetched = await pending;
+        uncommitted?.hold(batch.records.at(-1), batch.bytes);
         if (this.signal.aborted) break;
         // Read ahead while the processor works on this batch.
         pending = batch.end ? undefined : reader.next();
@@ -168,6 +183,7 @@ export class ShardWorker<Tx> {
     } finally {
       attempt.abort();
       pending?.catch(() => undefined);
+      uncommitted?.close();
     }
   }
 

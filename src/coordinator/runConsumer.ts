@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { SqlExecutor, Store } from '../store/Store.ts';
+import { ByteBudget } from './ByteBudget.ts';
 import { systemClock, type Clock } from './Clock.ts';
 import { createConsumerCounters, type ConsumerCounters } from './ConsumerCounters.ts';
 import type { ConsumerObserver } from './ConsumerObserver.ts';
@@ -80,6 +81,7 @@ export function runConsumer<Tx>(input: RunConsumerInput<Tx, SqlConsumerDeps | Re
   const planning = new AbortController();
   const renewing = new AbortController();
   const workers = new Map<string, ShardWorker<Tx>>();
+  const budget = o.memoryBudgetBytes ? new ByteBudget(o.memoryBudgetBytes) : undefined;
 
   const keeper = new LeaseKeeper({ app, workerId: me, leases, clock, log, counters, leaseDurationMs: o.leaseDurationMs, renewIntervalMs: o.renewIntervalMs, info: `${hostname()} pid ${process.pid}` });
   const discovery = new ShardDiscovery({ app, kinesis: deps.kinesis, leases, clock, log, counters, takeIntervalMs: o.takeIntervalMs, shardSyncIntervalMs: o.shardSyncIntervalMs });
@@ -97,6 +99,7 @@ export function runConsumer<Tx>(input: RunConsumerInput<Tx, SqlConsumerDeps | Re
       log,
       counters,
       observer: deps.observer,
+      budget,
       onShardEnded: () => discovery.request(),
     });
     workers.set(lease.shardId, worker);

@@ -1,6 +1,7 @@
 // test tier: unit (no services, no child processes)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ByteBudget } from '../../src/coordinator/ByteBudget.ts';
 import { createConsumerCounters } from '../../src/coordinator/ConsumerCounters.ts';
 import { LeaseKeeper } from '../../src/coordinator/LeaseKeeper.ts';
 import { ManualClock } from '../../src/coordinator/ManualClock.ts';
@@ -14,7 +15,7 @@ import { memoryRecorder, type Committed } from '../helpers/memoryConsumer.ts';
 
 const D = 60_000;
 
-async function setup(processor: ProcessorFactory<void>) {
+async function setup(processor: ProcessorFactory<void>, budget?: ByteBudget) {
   const clock = new ManualClock();
   const leases = new MemoryLeaseRepository(clock);
   const kinesis = memoryKinesis(['s']);
@@ -36,6 +37,7 @@ async function setup(processor: ProcessorFactory<void>) {
     clock,
     log: silentLog,
     counters,
+    budget,
     onShardEnded: () => ended++,
   });
   let finished = false;
@@ -127,5 +129,46 @@ describe('ShardWorker', () => {
     assert.equal(shutdowns, 1);
     assert.deepEqual([s.counters.leasesReleased, s.counters.leasesLost], [1, 0]);
     assert.equal((await s.leases.getLease('app', 's'))!.owner, null);
+  });
+  it('reads within its memory budget: the read-ahead waits until the batch in hand is committed', async () => {
+    const budget = new ByteBudget(8);
+    const committed: Committed = [];
+    const inUse: number[] = [];
+    const s = await setup(memoryRecorder(committed, { beforeCommit: async () => void inUse.push(budget.inUse) }), budget);
+    s.kinesis.put('s', ...Array.from({ length: 40 }, (_, i) => i % 10));
+    await driveUntil('every record', s.clock, () => committed.length === 40, { stepMs: 10 });
+    assert.deepEqual(committed.map((c) => c.value), Array.from({ length: 40 }, (_, i) => i % 10), 'every record once, in order');
+    // One-byte records: the first call asks for 10 records before it knows their size; after that, never past the 8 bytes.
+    assert.ok(inUse.length >= 5, `${inUse.length} batches`);
+    assert.ok(inUse.slice(1).every((n) => n <= 8), `bytes held at each commit: ${inUse.join(', ')}`);
+    await driveUntil('all given back', s.clock, () => budget.inUse === 0, { stepMs: 10 });
+    s.worker.stop();
+    await driveUntil('stopped', s.clock, s.finished);
+  });
+
+  it('a shard whose lease is lost while it holds budget gives all of it back', async () => {
+    const budget = new ByteBudget(1024);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let inFlight = false;
+    let dropped = 0;
+    const committed: Committed = [];
+    const record = memoryRecorder(committed, {
+      beforeCommit: () => {
+        inFlight = true;
+        return gate;
+      },
+    });
+    const s = await setup(async (ctx) => ({ ...(await record(ctx)), leaseLost: () => void dropped++ }), budget);
+    s.kinesis.put('s', 1, 2, 3);
+    await driveUntil('a batch in flight', s.clock, () => inFlight, { stepMs: 10 });
+    assert.ok(budget.inUse > 0, 'the batch in flight holds budget');
+    assert.ok(await s.leases.claim('app', 's', 'thief', s.lease.epoch, D, 'me'), 'another worker took the lease');
+    release();
+    await driveUntil('done', s.clock, s.finished, { stepMs: 10 });
+    assert.deepEqual(committed, [], 'the fenced commit wrote nothing');
+    assert.equal(dropped, 1);
+    assert.equal(budget.inUse, 0, 'nothing stays held for a shard this worker no longer works');
+    assert.equal(await budget.open('next').acquire(1024), 1024, 'the next shard task gets the whole budget');
   });
 });

@@ -1,0 +1,68 @@
+// test tier: unit (no services, no timers)
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ByteBudget } from '../../src/coordinator/ByteBudget.ts';
+import type { Position } from '../../src/coordinator/position.ts';
+import { UncommittedBytes } from '../../src/coordinator/UncommittedBytes.ts';
+
+const at = (seq: string, sub = 0, last = true): Position => ({ seq, sub, last });
+
+describe('UncommittedBytes', { timeout: 10_000 }, () => {
+  function fresh() {
+    const budget = new ByteBudget(10_000);
+    const account = budget.open('s');
+    return { budget, account, u: new UncommittedBytes(account) };
+  }
+
+  async function held(bytes: number[]) {
+    const { budget, account, u } = fresh();
+    for (const [i, b] of bytes.entries()) {
+      assert.equal(await account.acquire(b), b);
+      u.hold(at(String(100 + i * 10), 2), b);
+    }
+    return { budget, u };
+  }
+
+  it('a commit gives back the batches it covers, and only those', async () => {
+    const { budget, u } = await held([100, 200, 300]);
+    u.committed(at('110', 2));
+    assert.equal(budget.inUse, 300, 'the first two batches (up to 110/2) are durable');
+    u.committed(at('120', 1, false));
+    assert.equal(budget.inUse, 300, 'a commit inside the last batch (an archive flush mid-batch) keeps it held');
+    u.committed(at('120', 2));
+    assert.equal(budget.inUse, 0);
+  });
+
+  it('a commit ahead of everything held gives it all back; one behind gives nothing', async () => {
+    const { budget, u } = await held([100, 200]);
+    u.committed(at('99'));
+    assert.equal(budget.inUse, 300);
+    u.committed(at('99999'));
+    assert.equal(budget.inUse, 0);
+  });
+
+  it('sequence numbers compare as numbers, not strings', async () => {
+    const { budget, account, u } = fresh();
+    await account.acquire(100);
+    u.hold(at('1000'), 100);
+    u.committed(at('999'));
+    assert.equal(budget.inUse, 100);
+  });
+
+  it('an empty batch holds nothing; bytes without records go back at once', async () => {
+    const { budget, account, u } = fresh();
+    await account.acquire(50);
+    u.hold(undefined, 50);
+    u.hold(at('1'), 0);
+    assert.equal(budget.inUse, 0);
+  });
+
+  it('closing (attempt failed, lease lost) gives back everything not yet committed', async () => {
+    const { budget, u } = await held([100, 200, 300]);
+    u.committed(at('100', 2));
+    u.close();
+    assert.equal(budget.inUse, 0);
+    u.committed(at('120', 2));
+    assert.equal(budget.inUse, 0, 'a late commit after the close does not give back twice');
+  });
+});
