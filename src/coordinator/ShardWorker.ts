@@ -39,7 +39,7 @@ export interface ShardWorkerDeps<Tx> {
  * Works one lease until it is lost, handed off, stopped or the shard ends. Each attempt reads the
  * lease row, opens a reader at its checkpoint, makes a processor and feeds it, reading the next
  * batch while the processor works on this one (within the shard's part of the worker's memory
- * budget, when there is one: a batch counts until a commit covers it); a watchdog reports a processor call that runs
+ * budget, when there is one: a record counts until a commit covers it); a watchdog reports a processor call that runs
  * longer than `watchdogMs`. A failed attempt restarts from the checkpoint after a backoff. When
  * the work is over, the lease goes back to the keeper (released unless it was lost).
  */
@@ -104,7 +104,7 @@ export class ShardWorker<Tx> {
     if (row.state === 'ended') return undefined;
     const shardLog = log.child({ shardId: held.shardId, epoch: held.epoch });
     const checkpointer = new FencedCheckpointer({ app, workerId, leases, keeper, lease: held, clock, log: shardLog, counters, stats: this.stats, observer: this.d.observer });
-    // This attempt's part of the worker's memory budget: a batch's bytes count until a commit covers them.
+    // This attempt's part of the worker's memory budget: what it fetched counts until a commit covers it.
     const account = this.d.budget?.open(held.shardId);
     const uncommitted = account && new UncommittedBytes(account);
     const ctx: ShardContext<Tx> = {
@@ -144,7 +144,7 @@ export class ShardWorker<Tx> {
       pending = reader.next();
       while (pending) {
         const batch: Fetched = await pending;
-        uncommitted?.hold(batch.records.at(-1), batch.bytes);
+        uncommitted?.hold(batch.records, batch.bytes);
         if (this.signal.aborted) break;
         // Read ahead while the processor works on this batch.
         pending = batch.end ? undefined : reader.next();

@@ -95,6 +95,23 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       assert.deepEqual(checkArchive(await committedLines(e, objects), [...first, ...second]), []);
     });
 
+    it('within a memory budget: objects are cut at half the shard\'s share, so reading goes on without waiting for the age limit', async (t) => {
+      const e = await env(1, t);
+      if (!e) return;
+      const prefix = `budget-${e.stream}`;
+      const events = await putEvents(e, 80, { seed: 3 });
+      // One shard holds the whole 8 KiB budget; the buffer counts against it until committed.
+      const w = startArchiver(e, opts(prefix, { maxAgeMs: 600_000 }, 'none'), { objectStore: objects, now: Date.now, retry: fast }, { memoryBudgetBytes: 8192 });
+      // 80 events are several times the budget: they can only all be read if objects are committed on the way.
+      await waitFor('every record read while running', () => w.counters.records >= events.length);
+      assert.ok((await committedRecordCount(e)) > events.length / 2, 'most were committed before the stop');
+      await w.stop();
+      const entries = await new ArchiveManifest(e.store).list(ARCHIVE_APP);
+      assert.ok(entries.length >= 3, `${entries.length} objects`);
+      for (const m of entries) assert.ok(m.rawBytes < 4096 + 1024, `cut at half the share: ${m.rawBytes}`);
+      assert.deepEqual(checkArchive(await committedLines(e, objects), events), []);
+    });
+
     it('a zombie that uploaded but lost its lease before committing commits nothing; cleanup deletes its object', async (t) => {
       const e = await env(1, t);
       if (!e) return;

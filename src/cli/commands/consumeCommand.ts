@@ -25,6 +25,7 @@ export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'):
       const { serveRoleMetrics } = await import('../../metrics/serveRoleMetrics.ts');
       const { workerMetrics } = await import('../../metrics/workerMetrics.ts');
       const ctx = buildContext(io, c.optsWithGlobals(), { 'metrics.port': opts.metricsPort });
+      if (ctx.settings.config.coordinator.holdYoungGeneration) (await import('../../consumers/holdYoungGeneration.ts')).holdYoungGeneration();
       const roleName = fixedRole ?? opts.role!;
       const role = consumerRoles[roleName]!;
       const app = role.appName(ctx.settings);
