@@ -7,7 +7,7 @@
  * alternating, so the throughput ratio is taken under the same load. Peak RSS is
  * VmHWM from /proc; the heap and external memory at the peak come from the worker's own /metrics.
  * Build first: npm run build:binary.
- * Run: npm run bench:memory  [-- --events 200000 --shards 4,16 --roles dashboard,archive]
+ * Run: npm run bench:memory  [-- --events 200000 --shards 4,16 --roles dashboard,archive --budget <bytes for "new">]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { openStore } from '../src/store/openStore.ts';
 import { fillStream, fmt } from './support/benchKit.ts';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, shards: { type: 'string', default: '4,16' }, roles: { type: 'string', default: 'dashboard,archive' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, shards: { type: 'string', default: '4,16' }, roles: { type: 'string', default: 'dashboard,archive' }, budget: { type: 'string' } } });
 const N = Number(values.events);
 const SHARDS = values.shards.split(',').map(Number);
 const ROLES = values.roles.split(',') as Array<'dashboard' | 'archive'>;
@@ -35,7 +35,7 @@ const BIN = path.resolve('dist/centos');
 if (!existsSync(BIN)) throw new Error('dist/centos is missing: run npm run build:binary first');
 
 /** The two configurations compared: today's defaults, and before issue 16 (no budget, V8's own young-generation sizing). */
-const VARIANTS = { old: { CENTOS_COORDINATOR_MEMORY_BUDGET_BYTES: '0', CENTOS_COORDINATOR_HOLD_YOUNG_GENERATION: 'false' }, new: {} } as const;
+const VARIANTS = { old: { CENTOS_COORDINATOR_MEMORY_BUDGET_BYTES: '0', CENTOS_COORDINATOR_HOLD_YOUNG_GENERATION: 'false' }, new: values.budget ? { CENTOS_COORDINATOR_MEMORY_BUDGET_BYTES: values.budget } : {} } as const;
 type Variant = keyof typeof VARIANTS;
 
 const dir = await mkdtemp(path.join(tmpdir(), 'centos-bench-mem-'));
