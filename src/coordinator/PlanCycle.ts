@@ -1,5 +1,5 @@
 import type { Logger } from '../log/createLogger.ts';
-import { StoreError } from '../store/StoreError.ts';
+import { isMarkedRetriable } from '../util/retry.ts';
 import type { Clock } from './Clock.ts';
 import type { ConsumerCounters } from './ConsumerCounters.ts';
 import type { HeldLease, LeaseKeeper } from './LeaseKeeper.ts';
@@ -73,8 +73,8 @@ export class PlanCycle<Tx> {
       const got = await this.d.leases.claim(this.d.app, shardId, this.d.workerId, epoch, this.d.leaseDurationMs, from);
       return got === undefined ? undefined : { epoch: got, sentAt };
     } catch (err) {
-      if (!(err instanceof StoreError) || !err.retriable) throw err;
-      this.d.log.info({ shardId, err: err.message }, 'claim did not go through; trying again next cycle');
+      if (!isMarkedRetriable(err)) throw err;
+      this.d.log.info({ shardId, err: (err as Error).message }, 'claim did not go through; trying again next cycle');
       return undefined;
     }
   }

@@ -1,6 +1,6 @@
 import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
-import { backoffDelay } from '../util/retry.ts';
+import { backoffDelay, policies } from '../util/retry.ts';
 import type { Clock } from './Clock.ts';
 import type { ConsumerCounters } from './ConsumerCounters.ts';
 import { observeSafely, type ConsumerObserver } from './ConsumerObserver.ts';
@@ -82,7 +82,8 @@ export class ShardWorker<Tx> {
   private async run(): Promise<void> {
     for (let round = 1; !this.over; round++) {
       const wait = await this.attempt(round);
-      if (wait === undefined) return;
+      // A failed attempt is restarted only while the task is meant to go on, never after a stop.
+      if (wait === undefined || this.signal.aborted) return;
       await this.d.clock.sleep(wait, this.signal);
     }
   }
@@ -98,7 +99,7 @@ export class ShardWorker<Tx> {
     }
     if (row.state === 'ended') return undefined;
     const shardLog = log.child({ shardId: held.shardId, epoch: held.epoch });
-    const checkpointer = new FencedCheckpointer({ app, workerId, leases, keeper, lease: held, clock, log: shardLog, counters, stats: this.stats, observer: this.d.observer });
+    const checkpointer = new FencedCheckpointer({ app, workerId, leases, keeper, lease: held, clock, stopping: this.signal, log: shardLog, counters, stats: this.stats, observer: this.d.observer });
     const ctx: ShardContext<Tx> = {
       app,
       shardId: held.shardId,
@@ -162,7 +163,7 @@ export class ShardWorker<Tx> {
       }
       counters.processorErrors++;
       processor?.leaseLost?.();
-      const wait = backoffDelay(round, { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.3 });
+      const wait = backoffDelay(round, policies.shardRestart);
       log.error({ shardId: held.shardId, err: err instanceof Error ? err.message : String(err), attempt: round, waitMs: wait }, 'shard processing failed; restarting from the checkpoint');
       return wait;
     } finally {
