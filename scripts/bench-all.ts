@@ -14,6 +14,7 @@ const benches: Array<[string, string, string[]]> = [
   ['Read pacing', 'bench/read.bench.ts', []],
   ['Dashboard apply', 'bench/dashboard.bench.ts', []],
   ['Archive', 'bench/archive.bench.ts', []],
+  ['End-to-end latency', 'bench/latency.bench.ts', []],
   ['Dashboard API', 'bench/serve.bench.ts', []],
   ['Worker memory (dist/centos)', 'bench/workerMemory.bench.ts', []],
   ['Startup (dist/centos)', 'bench/startup.bench.ts', []],
