@@ -8,7 +8,7 @@
  *   - read: the producer's own debug log line "file read; sending its events" (pino `time`, ms),
  *     written after the file is parsed and before its first event is queued;
  *   - commit, lower bound: the batch's timestamp written inside its fenced transaction
- *     (events.ingested_at; archive_manifest.committed_at), taken just before the commit;
+ *     (events.ingested_at; archive_manifest.committed_at), taken inside the transaction before its statements;
  *   - commit, upper bound: the first of the bench's polls (every --poll-ms) that saw that timestamp's
  *     rows, so after the commit. The commit lies between the two: both are reported.
  * All clocks are this machine's one clock. Each archive commit is mapped to events through the

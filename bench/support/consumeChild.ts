@@ -157,12 +157,14 @@ async function main() {
   }
   while (events < expected) await new Promise((r) => setTimeout(r, 20));
   // The archive counts a record when it is buffered; it is archived once stop() flushed and committed it.
+  const stopping = performance.now();
   await (mode === 'archive' ? handle.stop() : Promise.resolve());
   const seconds = (performance.now() - t0) / 1000;
+  const stopSeconds = (performance.now() - stopping) / 1000;
   await handle.stop();
   await archiveClose?.();
   await store.close();
-  report({ mode, events, seconds, applied: counters.applied, firstBatchSeconds: (firstAt - t0) / 1000 });
+  report({ mode, events, seconds, applied: counters.applied, firstBatchSeconds: (firstAt - t0) / 1000, stopSeconds });
 }
 
 main().then(
