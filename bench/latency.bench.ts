@@ -13,7 +13,7 @@
  *     rows, so after the commit. The commit lies between the two: both are reported.
  * All clocks are this machine's one clock. Each archive commit is mapped to events through the
  * events' stream positions (events.shard_id/seq/sub inside an object's first..last range).
- * Run: npm run bench:latency  [-- --rate 2000 --seconds 60 --file-events 200 --poll-ms 100 --archive-flush-age-ms 60000 --mysql URL]
+ * Run: npm run bench:latency  [-- --rate 2000 --seconds 60 --file-events 200 --poll-ms 100 --archive-flush-age-ms 60000 --read-interval-ms 1000 --mysql URL]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     'file-events': { type: 'string', default: '200' },
     'poll-ms': { type: 'string', default: '100' },
     'archive-flush-age-ms': { type: 'string', default: '60000' },
+    'read-interval-ms': { type: 'string' },
     mysql: { type: 'string', default: process.env.CENTOS_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test' },
   },
 });
@@ -61,7 +62,7 @@ const server = openMysqlStore(values.mysql, { database: null, connectionLimit: 1
 await server.execute(`CREATE DATABASE ${dbName}`);
 const dbUrl = Object.assign(new URL(values.mysql), { pathname: `/${dbName}` }).toString();
 const stack = await startEmbeddedStack(dir, log, {});
-const env = embeddedPipelineEnv({ stack, dir, dbUrl, name: 'centos-latency', shards: 4, archiveFlushAgeMs: Number(values['archive-flush-age-ms']) });
+const env = embeddedPipelineEnv({ stack, dir, dbUrl, name: 'centos-latency', shards: 4, archiveFlushAgeMs: Number(values['archive-flush-age-ms']), extra: values['read-interval-ms'] ? { CENTOS_COORDINATOR_READ_INTERVAL_MS: values['read-interval-ms'] } : {} });
 const settings = loadConfig({ env, flags: {} });
 const c = settings.config;
 await runSetup(settings, { log });
