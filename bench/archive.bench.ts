@@ -57,7 +57,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const objects = await store.query<{ bytes: number; records: number }>('SELECT bytes, record_count AS records FROM archive_manifest');
   await store.close();
   last = { objects: objects.length, bytes: objects.reduce((a, o) => a + Number(o.bytes), 0), archived: objects.reduce((a, o) => a + Number(o.records), 0), rss: r.maxRssMb! };
-  console.log(`  round ${round + 1}: plain ${fmt(Number(plain.events) / Number(plain.seconds))} events/s · archive worker ${fmt(Number(r.events) / Number(r.seconds))} events/s (first batch after ${Number(r.firstBatchSeconds).toFixed(2)} s; last objects flushed and committed by stop() in ${Number(r.stopSeconds).toFixed(2)} s)`);
+  console.log(`  round ${round + 1}: plain ${fmt(Number(plain.events) / Number(plain.seconds))} events/s (first records after ${Number(plain.firstBatchSeconds).toFixed(2)} s) · archive worker ${fmt(Number(r.events) / Number(r.seconds))} events/s (first batch after ${Number(r.firstBatchSeconds).toFixed(2)} s; last objects flushed and committed by stop() in ${Number(r.stopSeconds).toFixed(2)} s)`);
   if (values.profile) {
     console.log(`  archive worker CPU profile (${profDir}), top frames by self time:`);
     for (const l of cpuProfileTop(profDir)) console.log(`    ${l}`);

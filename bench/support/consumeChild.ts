@@ -60,6 +60,8 @@ async function plain(): Promise<number> {
  * line format, the record's bytes embedded as they are) → at archive.flushBytes of lines, the archive's
  * own gzip step (buildArchiveBody, archive.gzipLevel) → PutObject, one upload in flight per shard.
  */
+/** When the plain archiver first had records in hand (its start-up, next to the worker's first batch). */
+let plainFirstAt = 0;
 async function plainArchive(): Promise<number> {
   const settings = loadConfig({ env: archiveEnv, flags: { 'aws.kinesisEndpoint': kinesisEndpoint, 'aws.s3Endpoint': process.env.CENTOS_BENCH_S3, 'stream.name': stream } });
   const s3 = createS3Client(settings.config);
@@ -82,6 +84,7 @@ async function plainArchive(): Promise<number> {
       let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
       for (;;) {
         const r = await kinesis.send(new GetRecordsCommand({ ShardIterator: it!, Limit: 10_000 }));
+        if (!plainFirstAt && r.Records?.length) plainFirstAt = performance.now();
         for (const rec of r.Records ?? []) {
           const head = `{"shard":${JSON.stringify(shard)},"seq":${JSON.stringify(rec.SequenceNumber)},"sub":`;
           const arrival = `,"arrival":${JSON.stringify(rec.ApproximateArrivalTimestamp!.toISOString())},"event":`;
@@ -108,7 +111,7 @@ async function main() {
   const t0 = performance.now();
   if (mode === 'plain' || mode === 'plain-archive') {
     const events = await (mode === 'plain' ? plain() : plainArchive());
-    report({ mode, events, seconds: (performance.now() - t0) / 1000 });
+    report({ mode, events, seconds: (performance.now() - t0) / 1000, ...(plainFirstAt ? { firstBatchSeconds: (plainFirstAt - t0) / 1000 } : {}) });
     return;
   }
   const store = openStore(dbUrl);
