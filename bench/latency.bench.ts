@@ -74,6 +74,10 @@ const self = { command: process.execPath, args: [path.join(packageRoot(), 'bin',
 const workers = new DemoProcesses(env, logs, log, self);
 // Debug level for the producer only: its "file read" line is the start of every event's latency.
 const producer = new DemoProcesses({ ...env, CENTOS_LOG_LEVEL: 'debug' }, logs, log, self);
+// A failed wait leaves no centos process behind (a clean run has stopped them all by then).
+process.on('exit', () => {
+  for (const p of [...workers.all.values(), ...producer.all.values()]) p.child.kill('SIGKILL');
+});
 
 const pacedMs = Math.max(c.coordinator.readIntervalMs, 1000 / (c.coordinator.shardReadCallsPerSec * c.coordinator.readShare));
 console.log(`latency benchmark: ${fmt(RATE)} events/s for ${values.seconds} s (${FILES} files of ${PER_FILE}, one every ${FILE_EVERY_MS.toFixed(0)} ms), 4 shards, faithful local Kinesis, MariaDB`);
