@@ -115,6 +115,7 @@ export const configSchema = z.strictObject({
       flushRecords: z.number().int().min(1).default(100_000).describe('… or once it holds this many records'),
       flushAgeMs: z.number().int().min(100).default(60_000).describe('… or once its first record has waited this long; also at SHARD_END and shutdown'),
       compression: z.enum(['gzip', 'none']).default('gzip').describe('archive object encoding: gzip (.jsonl.gz) or none (.jsonl)'),
+      gzipLevel: z.number().int().min(1).max(9).default(6).describe('gzip level of archive objects: 1 is fastest, 9 smallest; 6 is zlib\'s default'),
       multipartThresholdBytes: z.number().int().min(5 * 1024 * 1024).default(8 * 1024 * 1024).describe('objects larger than this are uploaded in parts of this size (S3 multipart; at least 5 MiB)'),
       orphanGraceMs: z.number().int().min(0).default(15 * 60_000).describe('the cleanup job deletes uncommitted archive objects (from crashed or fenced-off workers) only once they are this old'),
     })

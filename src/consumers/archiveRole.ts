@@ -4,7 +4,7 @@ import type { ConsumerRole } from './ConsumerRole.ts';
 
 export function archiveOptionsOf(config: Config): ArchiveOptions {
   const a = config.archive;
-  return { prefix: config.s3.prefix, compression: a.compression, flush: { maxBytes: a.flushBytes, maxRecords: a.flushRecords, maxAgeMs: a.flushAgeMs } };
+  return { prefix: config.s3.prefix, compression: a.compression, gzipLevel: a.gzipLevel, flush: { maxBytes: a.flushBytes, maxRecords: a.flushRecords, maxAgeMs: a.flushAgeMs } };
 }
 
 /** `centos consume --role archive`: every record into S3 exactly once (committed through the manifest). */

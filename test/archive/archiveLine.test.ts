@@ -47,9 +47,9 @@ describe('archive lines', () => {
 describe('archive object bodies', () => {
   const lines = Array.from({ length: 50 }, (_, i) => encodeArchiveLine(rec(Buffer.from(serializeEvent({ ...event, eventId: `e-${i}` })), i)).line);
 
-  it('gzip round-trips and is deterministic (no name, no mtime, fixed OS byte)', () => {
-    const a = buildArchiveBody(lines, 'gzip');
-    const b = buildArchiveBody([...lines], 'gzip');
+  it('gzip round-trips and is deterministic (no name, no mtime, fixed OS byte)', async () => {
+    const a = await buildArchiveBody(lines, 'gzip');
+    const b = await buildArchiveBody([...lines], 'gzip');
     assert.deepEqual(a.body, b.body);
     assert.equal(a.sha256, b.sha256);
     assert.equal(a.body.readUInt32LE(4), 0, 'mtime 0');
@@ -59,8 +59,8 @@ describe('archive object bodies', () => {
     assert.equal(gunzipSync(a.body).byteLength, a.rawBytes);
   });
 
-  it('none stores the JSON Lines as they are', () => {
-    const a = buildArchiveBody(lines, 'none');
+  it('none stores the JSON Lines as they are', async () => {
+    const a = await buildArchiveBody(lines, 'none');
     assert.equal(a.body.toString(), lines.join('\n') + '\n');
     assert.deepEqual(readArchiveBody(a.body, 'none'), lines);
   });
