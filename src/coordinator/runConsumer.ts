@@ -19,7 +19,6 @@ import { runEvery } from './runEvery.ts';
 import { verifyStreamIdentity } from './verifyStreamIdentity.ts';
 
 // Kept while src/dashboard/ and bench/ (others' work in progress) still import the processor contract from here.
-export type { ProcessorFactory, ShardContext, ShardProcessor } from './ShardProcessor.ts';
 
 interface CommonDeps {
   kinesis: KinesisReadPort;
