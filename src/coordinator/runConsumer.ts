@@ -18,7 +18,6 @@ import { ShardWorker } from './ShardWorker.ts';
 import { runEvery } from './runEvery.ts';
 import { verifyStreamIdentity } from './verifyStreamIdentity.ts';
 
-// Kept while src/dashboard/ and bench/ (others' work in progress) still import the processor contract from here.
 
 interface CommonDeps {
   kinesis: KinesisReadPort;
