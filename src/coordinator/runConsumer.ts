@@ -18,7 +18,6 @@ import { ShardWorker } from './ShardWorker.ts';
 import { runEvery } from './runEvery.ts';
 import { verifyStreamIdentity } from './verifyStreamIdentity.ts';
 
-
 interface CommonDeps {
   kinesis: KinesisReadPort;
   log: Logger;
