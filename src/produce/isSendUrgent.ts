@@ -1,6 +1,4 @@
-/** PutRecords' record limit, which sets how much backlog is worth sending without lingering. */
-const MAX_CALL_RECORDS = 500;
-const MAX_CALL_BYTES = 5 * 1024 * 1024;
+import { MAX_CALL_BYTES, MAX_CALL_RECORDS } from './CallBuilder.ts';
 
 export interface UrgencyInput {
   now: number;
