@@ -13,6 +13,7 @@ import { OutstandingAges } from './OutstandingAges.ts';
 import type { ProducerCounters } from './ProducerCounters.ts';
 import type { DeadItem, Entry, OutRecord, RecordOwner } from './producerRecords.ts';
 import { retryOrExpire } from './retryOrExpire.ts';
+import { isMarkedRetriable } from '../util/retry.ts';
 import { ShardMapTracker } from './ShardMapTracker.ts';
 
 export type { DeadItem, RecordOwner } from './producerRecords.ts';
@@ -226,8 +227,11 @@ export class KinesisProducer {
           countFailure(this.counters, awsErrorName(err) ?? 'CallFailed', call.length);
           const reason = awsErrorName(err) ?? describeCause(err);
           this.logFailure({ err: describeCause(err), records: call.length }, 'PutRecords call failed; retrying');
-          if (awsErrorName(err) === 'ResourceNotFoundException') void this.tracker.requestRefresh();
-          for (const r of call) this.retryOrExpire(r, reason, now);
+          // A stream that is not found may be a stale map (a shard gone): refresh and try again. Any other
+          // failure that will not pass by retrying (access denied, a bug's TypeError) ends these records now.
+          const notFound = awsErrorName(err) === 'ResourceNotFoundException';
+          if (notFound) void this.tracker.requestRefresh();
+          for (const r of call) this.retryOrExpire(r, reason, now, notFound || isMarkedRetriable(err));
         },
       )
       .catch((err: unknown) => this.log.error({ err: describeCause(err) }, 'producer bookkeeping failed'))
@@ -264,11 +268,11 @@ export class KinesisProducer {
     this.log.warn({ ...fields, retries: this.counters.retries, throttled: this.counters.throttled }, msg);
   }
 
-  private retryOrExpire(r: OutRecord, reason: string, now: number): void {
+  private retryOrExpire(r: OutRecord, reason: string, now: number, retriable = true): void {
     r.attempts++;
-    const d = retryOrExpire({ now, attempts: r.attempts, bornAt: r.bornAt, recordTtlMs: this.s.recordTtlMs, retryInitialMs: this.s.retryInitialMs, retryMaxMs: this.s.retryMaxMs, random: this.random });
+    const d = retryOrExpire({ now, attempts: r.attempts, bornAt: r.bornAt, recordTtlMs: this.s.recordTtlMs, retryInitialMs: this.s.retryInitialMs, retryMaxMs: this.s.retryMaxMs, retriable, random: this.random });
     if (d.expire) {
-      this.expire(r, `not acknowledged within producer.recordTtlMs (${this.s.recordTtlMs} ms) after ${r.attempts} attempt(s); last error: ${reason}`);
+      this.expire(r, d.why === 'ttl' ? `not acknowledged within producer.recordTtlMs (${this.s.recordTtlMs} ms) after ${r.attempts} attempt(s); last error: ${reason}` : `Kinesis refused the call and another try cannot succeed: ${reason}`);
       return;
     }
     this.counters.retries++;

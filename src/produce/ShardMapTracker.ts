@@ -1,7 +1,6 @@
-import { isTransientAwsError } from '../aws/awsErrors.ts';
 import { describeCause, ServiceError } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';
-import { retry } from '../util/retry.ts';
+import { isMarkedRetriable, policies, retry } from '../util/retry.ts';
 import { classifyPutResult, type PutOutcome, type SentRecord } from './classifyPutResult.ts';
 import type { KinesisPort, PutResultEntry } from './KinesisPort.ts';
 import type { ProducerCounters } from './ProducerCounters.ts';
@@ -37,6 +36,11 @@ export class ShardMapTracker {
   private lastRefreshAt = -Infinity;
   private readonly stop = new AbortController();
 
+  /** Shard-map reads retry as PutRecords does, within the producer's backoff bounds. */
+  private get refreshPolicy() {
+    return { ...policies.kinesisPut, initialMs: this.s.retryInitialMs, maxMs: this.s.retryMaxMs };
+  }
+
   constructor(
     private readonly s: TrackerSettings,
     private readonly deps: TrackerDeps,
@@ -50,9 +54,11 @@ export class ShardMapTracker {
     try {
       await this.refresh();
     } catch (err) {
-      if (!isTransientAwsError(err)) throw new ServiceError('Kinesis', this.s.endpoint, err, false);
+      if (!isMarkedRetriable(err)) throw new ServiceError('Kinesis', this.s.endpoint, err, false);
       this.deps.log.warn({ err: describeCause(err), endpoint: this.s.endpoint }, 'Kinesis unreachable; buffering input and retrying');
-      void retry(() => this.refresh(), { retries: Infinity, initialMs: this.s.retryInitialMs, maxMs: this.s.retryMaxMs, isRetriable: () => true, signal: this.stop.signal }).catch(() => undefined);
+      void retry(() => this.refresh(), { ...this.refreshPolicy, signal: this.stop.signal }).catch((e: unknown) => {
+        if (!this.stop.signal.aborted) this.deps.log.error({ err: describeCause(e), endpoint: this.s.endpoint }, 'Kinesis refused the shard map; nothing can be sent');
+      });
     }
     this.refreshTimer = setInterval(() => void this.requestRefresh(true), this.s.shardMapRefreshMs);
     this.refreshTimer.unref();
@@ -81,7 +87,7 @@ export class ShardMapTracker {
   async judge(sent: readonly SentRecord[], results: readonly PutResultEntry[]): Promise<PutOutcome> {
     const o = classifyPutResult(sent, results, this.map!.byId);
     if (!o.staleMap && o.unknownShard.length === 0) return o;
-    await retry(() => this.refresh(), { retries: 3, initialMs: this.s.retryInitialMs, maxMs: this.s.retryMaxMs, isRetriable: () => true, signal: this.stop.signal }).catch((err: unknown) => {
+    await retry(() => this.refresh(), { ...this.refreshPolicy, retries: 3, signal: this.stop.signal }).catch((err: unknown) => {
       this.deps.log.warn({ err: describeCause(err) }, 'shard map refresh failed; judging record placement against the old map');
     });
     const again = classifyPutResult(sent, results, this.map!.byId);

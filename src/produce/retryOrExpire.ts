@@ -1,4 +1,4 @@
-import { backoffDelay } from '../util/retry.ts';
+import { backoffDelay, policies } from '../util/retry.ts';
 
 export interface RetryInput {
   now: number;
@@ -9,17 +9,21 @@ export interface RetryInput {
   recordTtlMs: number;
   retryInitialMs: number;
   retryMaxMs: number;
+  /** False when the failure says another try cannot succeed (access denied, a bug): the record expires at once. */
+  retriable?: boolean;
   random: () => number;
 }
 
-export type RetryDecision = { expire: true } | { expire: false; notBefore: number };
+export type RetryDecision = { expire: true; why: 'ttl' | 'not retriable' } | { expire: false; notBefore: number };
 
 /**
  * What becomes of a record Kinesis did not take: once its oldest event is `recordTtlMs` old its
  * events expire (they go to the dead letters); before that it is retried after the producer's
- * backoff (jittered, doubling from retryInitialMs up to retryMaxMs).
+ * backoff (`policies.kinesisPut` with the producer's bounds). A failure that is not retriable
+ * expires it at once.
  */
 export function retryOrExpire(r: RetryInput): RetryDecision {
-  if (r.now - r.bornAt >= r.recordTtlMs) return { expire: true };
-  return { expire: false, notBefore: r.now + backoffDelay(r.attempts, { initialMs: r.retryInitialMs, maxMs: r.retryMaxMs, factor: 2, jitter: 0.5 }, r.random) };
+  if (r.retriable === false) return { expire: true, why: 'not retriable' };
+  if (r.now - r.bornAt >= r.recordTtlMs) return { expire: true, why: 'ttl' };
+  return { expire: false, notBefore: r.now + backoffDelay(r.attempts, { ...policies.kinesisPut, initialMs: r.retryInitialMs, maxMs: r.retryMaxMs }, r.random) };
 }
