@@ -11,6 +11,8 @@ import { configSchema } from '../../src/config/configSchema.ts';
 
 export interface KinesisMock {
   endpoint: string;
+  /** The same server over TLS (self-signed certificate `kinesis-local/server.json`); HTTP/2 by ALPN. */
+  tlsEndpoint: string;
   /** What the mock printed, for failure messages. */
   output(): string;
   close(): Promise<void>;
@@ -81,5 +83,5 @@ export async function startKinesisMock(o: { readyTimeoutMs?: number } = {}): Pro
   } finally {
     client.destroy();
   }
-  return { endpoint, output: () => out, close };
+  return { endpoint, tlsEndpoint: `https://127.0.0.1:${tls}`, output: () => out, close };
 }
