@@ -54,9 +54,11 @@ export class SubscriptionReader {
     if (ms > 0) await delay(ms, undefined, { signal: this.i.signal }).catch(() => undefined);
   }
 
+  /** Ends the current subscription: its HTTP/2 stream is cancelled and its event iterator released. */
   private close(): void {
     this.current?.abort();
     this.current = undefined;
+    this.events?.return?.().catch(() => undefined);
     this.events = undefined;
   }
 

@@ -21,7 +21,9 @@ const TIMEOUT = 120_000;
 /**
  * Enhanced fan-out against kinesis-mock (its plain port speaks HTTP/2 without TLS for
  * SubscribeToShard). kinesis-mock never ends a subscription by itself and has no setting to make
- * it, so the 5-minute end is forced here by dropping the connection.
+ * it, so the 5-minute end is forced here by dropping the connection. It never signals the end of a
+ * closed shard over a subscription either (no event without a continuation, no child shards), so
+ * shard end is covered by the unit test subscriptionReaderScript.test.ts.
  */
 describe('enhanced fan-out on kinesis-mock', () => {
   let mock: KinesisMock;
