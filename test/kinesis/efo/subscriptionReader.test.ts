@@ -49,9 +49,13 @@ describe('enhanced fan-out on kinesis-mock', () => {
     return { name, shardId };
   }
 
+  const lastPut = new Map<string, string>();
   async function put(stream: string, data: Buffer, key = 'k'): Promise<string> {
-    return (await client.send(new PutRecordCommand({ StreamName: stream, PartitionKey: key, Data: data }))).SequenceNumber!;
+    const seq = (await client.send(new PutRecordCommand({ StreamName: stream, PartitionKey: key, Data: data }))).SequenceNumber!;
+    lastPut.set(stream, seq);
+    return seq;
   }
+  const readKinesisTip = async (stream: string) => ({ seq: lastPut.get(stream)! });
 
   function reader(efo: EfoSource, shardId: string, signal: AbortSignal, from?: ConsumedRecord | { seq: string; sub: number; last: boolean }): RecordSource {
     return createRecordSource({
@@ -172,6 +176,33 @@ describe('enhanced fan-out on kinesis-mock', () => {
       for (const s of stops) s.abort();
       efo.close();
       await proxy.close();
+    }
+  });
+
+  it('waits while a zombie subscription of the same consumer holds the shard (ResourceInUseException), then reads on', { timeout: TIMEOUT }, async () => {
+    const { name, shardId } = await newStream();
+    const zombieEfo = createEfoSource(config, 'ZombieApp', silentLog);
+    const efo = createEfoSource(config, 'ZombieApp', silentLog);
+    const zombieStop = new AbortController();
+    const stop = new AbortController();
+    try {
+      await put(name, Buffer.from('z-0'));
+      const zombie = reader(zombieEfo, shardId, zombieStop.signal);
+      assert.deepEqual(text(await readRecords(zombie, 1)), ['z-0']);
+      // The new owner starts from the zombie's last record; the zombie still holds its subscription.
+      const owner = reader(efo, shardId, stop.signal, { seq: (await readKinesisTip(name)).seq, sub: 0, last: true }) as RecordSource & { subscriptions: number };
+      const pending = owner.next();
+      await waitFor('the new owner refused and retrying', () => owner.subscriptions >= 2, 30_000);
+      zombieStop.abort();
+      await put(name, Buffer.from('z-1'));
+      const got = (await pending).records;
+      if (got.length < 1) got.push(...(await readRecords(owner, 1)));
+      assert.deepEqual(text(got), ['z-1']);
+    } finally {
+      zombieStop.abort();
+      stop.abort();
+      zombieEfo.close();
+      efo.close();
     }
   });
 });
