@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ListShardsCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { createKinesisClient } from '../../../src/aws/awsClients.ts';
 import { configSchema, type Config } from '../../../src/config/configSchema.ts';
@@ -8,7 +10,8 @@ import { createReadCounters, type Fetched } from '../../../src/coordinator/Shard
 import { createEfoSource, type EfoSource } from '../../../src/kinesis/efo/createEfoSource.ts';
 import { createRecordSource, type RecordSource } from '../../../src/kinesis/efo/createRecordSource.ts';
 import { ensureStreamConsumer } from '../../../src/kinesis/efo/ensureStreamConsumer.ts';
-import type { StreamConsumer } from '../../../src/kinesis/efo/EfoPort.ts';
+import { sdkEfoPort, type StreamConsumer } from '../../../src/kinesis/efo/EfoPort.ts';
+import { Http2StreamHandler } from '../../../src/kinesis/efo/Http2StreamHandler.ts';
 import { pruneStreamConsumers } from '../../../src/kinesis/efo/pruneStreamConsumers.ts';
 import { encodeAggregate } from '../../../src/kinesis/kplAggregation.ts';
 import { silentLog } from '../../helpers/consumerHarness.ts';
@@ -203,6 +206,26 @@ describe('enhanced fan-out on kinesis-mock', () => {
       stop.abort();
       zombieEfo.close();
       efo.close();
+    }
+  });
+
+  it('subscribes over TLS (HTTP/2 by ALPN), as against AWS', { timeout: TIMEOUT }, async () => {
+    const { name, shardId } = await newStream();
+    // kinesis-mock's self-signed certificate names no host: trust it, skip only the name check.
+    const { cert } = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve('kinesis-local/server.json'), 'utf8')) as { server: { cert: string } }).server;
+    const handler = new Http2StreamHandler({ idleTimeoutMs: 30_000, connectOptions: { ca: cert, checkServerIdentity: () => undefined } });
+    const tlsClient = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: mock.tlsEndpoint } }), { maxAttempts: 1, requestHandler: handler });
+    const port = sdkEfoPort(client, tlsClient, name);
+    const stop = new AbortController();
+    try {
+      await put(name, Buffer.from('tls-0'));
+      const arn = (await ensureStreamConsumer({ efo: port, name: 'TlsApp', endpoint: mock.tlsEndpoint, log: silentLog, activeTimeoutMs: 30_000, pollMs: 100 }, new Map())).arn;
+      const r = createRecordSource({ mode: 'efo', efo: { port, consumerArn: async () => arn, openSubscriptions: () => handler.openConnections, close: () => handler.destroy() }, kinesis: undefined as never, options: undefined as never, shardId, range: undefined, from: undefined, initial: { type: 'TRIM_HORIZON' }, counters: createReadCounters(), log: silentLog, signal: stop.signal });
+      assert.deepEqual(text(await readRecords(r, 1)), ['tls-0']);
+    } finally {
+      stop.abort();
+      handler.destroy();
+      tlsClient.destroy();
     }
   });
 });
