@@ -1,8 +1,9 @@
 import { createKinesisClient, kinesisEndpoint } from '../../aws/awsClients.ts';
+import { awsErrorName } from '../../aws/awsErrors.ts';
 import type { Config } from '../../config/configSchema.ts';
 import type { Logger } from '../../log/createLogger.ts';
 import { sdkEfoPort, type EfoPort } from './EfoPort.ts';
-import { ensureStreamConsumer } from './ensureStreamConsumer.ts';
+import { ensureStreamConsumer, forgetStreamConsumers } from './ensureStreamConsumer.ts';
 import { Http2StreamHandler } from './Http2StreamHandler.ts';
 
 /** What every shard of one application's worker shares in enhanced fan-out mode. */
@@ -21,10 +22,37 @@ export function createEfoSource(config: Config, appName: string, log: Logger, si
   const handler = new Http2StreamHandler({ idleTimeoutMs: config.efo.idleTimeoutMs });
   // One attempt: the reader decides about retries (ResourceInUse, the 1/s limit) itself.
   const stream = createKinesisClient(config, { retryLayer: 'ours', requestHandler: handler });
-  const port = sdkEfoPort(control, stream, config.stream.name);
+  const sdk = sdkEfoPort(control, stream, config.stream.name);
+  // One registration check per process, not one control-plane call per subscription (DescribeStreamSummary is limited per account).
+  let arn: Promise<string> | undefined;
+  const consumerArn = () => {
+    if (!arn) {
+      const p = ensureStreamConsumer({ efo: sdk, name: appName, endpoint: kinesisEndpoint(config), log, activeTimeoutMs: config.efo.activeTimeoutMs, ...(signal ? { signal } : {}) }).then((c) => c.arn);
+      p.catch(() => {
+        if (arn === p) arn = undefined;
+      });
+      arn = p;
+    }
+    return arn;
+  };
+  const port: EfoPort = {
+    ...sdk,
+    async subscribe(consumer, shardId, start, s) {
+      try {
+        return await sdk.subscribe(consumer, shardId, start, s);
+      } catch (err) {
+        // The consumer was deregistered (or the stream re-created): register again on the next subscription.
+        if (awsErrorName(err) === 'ResourceNotFoundException') {
+          arn = undefined;
+          forgetStreamConsumers();
+        }
+        throw err;
+      }
+    },
+  };
   return {
     port,
-    consumerArn: async () => (await ensureStreamConsumer({ efo: port, name: appName, endpoint: kinesisEndpoint(config), log, activeTimeoutMs: config.efo.activeTimeoutMs, ...(signal ? { signal } : {}) })).arn,
+    consumerArn,
     openSubscriptions: () => handler.openConnections,
     close() {
       handler.destroy();

@@ -228,4 +228,34 @@ describe('enhanced fan-out on kinesis-mock', () => {
       tlsClient.destroy();
     }
   });
+
+  it('registers the consumer again when it was deregistered under a running worker', { timeout: TIMEOUT }, async () => {
+    const { name, shardId } = await newStream();
+    const efo = createEfoSource(config, 'GoneApp', silentLog);
+    const stops: AbortController[] = [];
+    try {
+      await put(name, Buffer.from('g-0'));
+      const s1 = new AbortController();
+      stops.push(s1);
+      const first = await readRecords(reader(efo, shardId, s1.signal), 1);
+      s1.abort();
+      const streamArn = await efo.port.streamArn();
+      const before = (await efo.port.describeConsumer(streamArn, 'GoneApp'))!.arn;
+      await efo.port.deregisterConsumer(streamArn, 'GoneApp');
+      await waitFor('GoneApp deregistered', async () => (await efo.port.describeConsumer(streamArn, 'GoneApp')) === undefined, 30_000);
+      await put(name, Buffer.from('g-1'));
+      // The shard task's next attempt (a new reader from the checkpoint) fails once on the stale ARN, then registers again.
+      const s2 = new AbortController();
+      stops.push(s2);
+      await assert.rejects(reader(efo, shardId, s2.signal, first[0]).next(), { name: 'ResourceNotFoundException' });
+      const s3 = new AbortController();
+      stops.push(s3);
+      assert.deepEqual(text(await readRecords(reader(efo, shardId, s3.signal, first[0]), 1)), ['g-1']);
+      const after = (await efo.port.describeConsumer(streamArn, 'GoneApp'))!.arn;
+      assert.notEqual(after, before);
+    } finally {
+      for (const s of stops) s.abort();
+      efo.close();
+    }
+  });
 });
