@@ -1,33 +1,23 @@
 import assert from 'node:assert/strict';
-import { CreateStreamCommand, DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, RegisterStreamConsumerCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { DescribeStreamConsumerCommand, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import { after, before, describe, it } from 'node:test';
-import { createKinesisClient } from '../../src/aws/awsClients.ts';
-import { configSchema } from '../../src/config/configSchema.ts';
 import { startKinesisMock, type KinesisMock } from '../helpers/kinesisMock.ts';
 import { runCentos } from '../helpers/runCentos.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 describe('centos consumers (the real binary on kinesis-mock)', () => {
   let mock: KinesisMock;
-  let client: KinesisClient;
   before(async () => {
     mock = await startKinesisMock();
-    client = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: mock.endpoint } }), { maxAttempts: 1 });
   });
   after(async () => {
-    client?.destroy();
     await mock?.close();
   });
 
   it('lists the stream consumers, marks ours with their mode, and --prune deregisters only ours that read by polling', { timeout: 180_000 }, async () => {
     const stream = 'consumers-cli';
-    await client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
-    let streamArn = '';
-    await waitFor('stream ACTIVE', async () => {
-      const d = (await client.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary;
-      streamArn = d?.StreamARN ?? '';
-      return d?.StreamStatus === 'ACTIVE';
-    });
+    const client = mock.client;
+    const { arn: streamArn } = await mock.createStream(stream);
     for (const name of ['CentosArchiver', 'CentosDashboard', 'SomeoneElse']) await client.send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name }));
     const env = { AWS_ENDPOINT_URL_KINESIS: mock.endpoint, CENTOS_STREAM_NAME: stream, CENTOS_CONSUMER_MODE_DASHBOARD: 'efo' };
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, ListShardsCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
@@ -36,18 +36,15 @@ describe('enhanced fan-out on kinesis-mock', () => {
 
   before(async () => {
     mock = await startKinesisMock();
-    client = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: mock.endpoint } }), { retryLayer: 'ours' });
+    client = mock.client;
   });
   after(async () => {
-    client?.destroy();
     await mock?.close();
   });
 
   async function newStream(): Promise<{ name: string; shardId: string }> {
     const name = `efo-${++n}`;
-    await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
-    await waitFor(`stream ${name} ACTIVE`, async () => (await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE');
-    const shardId = (await client.send(new ListShardsCommand({ StreamName: name }))).Shards![0]!.ShardId!;
+    const shardId = (await mock.createStream(name)).shardIds[0]!;
     config = configSchema.parse({ aws: { kinesisEndpoint: mock.endpoint }, stream: { name }, efo: { activeTimeoutMs: 30_000 } });
     return { name, shardId };
   }
