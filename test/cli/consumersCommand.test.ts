@@ -44,4 +44,13 @@ describe('centos consumers (the real binary on kinesis-mock)', () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /Kinesis at http:\/\/127\.0\.0\.1:9/);
   });
+
+  it('consume refuses consumerMode efo until the worker uses it, and a bad mode names the key (exit 2)', { timeout: 60_000 }, async () => {
+    const efo = await runCentos(['consume', '--role', 'archive'], { env: { CENTOS_CONSUMER_MODE_ARCHIVE: 'efo' }, timeoutMs: 30_000 });
+    assert.equal(efo.code, 2, efo.stdout + efo.stderr);
+    assert.match(efo.stderr, /consumerMode\.archive: efo is not available in consume yet/);
+    const bad = await runCentos(['consume', '--role', 'dashboard'], { env: { CENTOS_CONSUMER_MODE_DASHBOARD: 'push' }, timeoutMs: 30_000 });
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /consumerMode\.dashboard/);
+  });
 });
