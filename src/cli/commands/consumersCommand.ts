@@ -12,7 +12,7 @@ export function consumersCommand(io: CliIo): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { prune?: boolean; json?: boolean }, cmd: Command) => {
       const { buildContext } = await import('../context.ts');
-      const [{ createKinesisClient, kinesisEndpoint }, { sdkEfoPort }, { appModes, streamConsumers }, { pruneStreamConsumers }, { ServiceError }] = await Promise.all([
+      const [{ createKinesisClient, kinesisEndpoint }, { sdkEfoPort }, { appModes, streamConsumers }, { pruneStreamConsumers }, { CentosError, ServiceError }] = await Promise.all([
         import('../../aws/awsClients.ts'),
         import('../../kinesis/efo/EfoPort.ts'),
         import('../../kinesis/efo/streamConsumers.ts'),
@@ -21,7 +21,7 @@ export function consumersCommand(io: CliIo): Command {
       ]);
       const ctx = buildContext(io, cmd.optsWithGlobals());
       const { config } = ctx.settings;
-      // The SDK retries transient failures with backoff (3 attempts); then one line names Kinesis and its endpoint.
+      // A one-shot command: the SDK's retry layer (backoff, 3 attempts); then one line names Kinesis and its endpoint.
       const client = createKinesisClient(config);
       const efo = sdkEfoPort(client, client, config.stream.name);
       const apps = appModes(config);
@@ -36,7 +36,8 @@ export function consumersCommand(io: CliIo): Command {
         if (rows.length === 0) ctx.stdout.write(`no enhanced fan-out consumers on ${config.stream.name}\n`);
         for (const r of rows) ctx.stdout.write(`${r.name.padEnd(24)} ${r.status.padEnd(9)} ${r.role ? `${r.role} (consumerMode ${r.mode})` : 'not ours'}  ${r.arn}\n`);
       } catch (err) {
-        throw new ServiceError('Kinesis', kinesisEndpoint(config), err, false);
+        // A KinesisError already names the call and the endpoint.
+        throw err instanceof CentosError ? err : new ServiceError('Kinesis', kinesisEndpoint(config), err, false);
       } finally {
         client.destroy();
       }

@@ -10,7 +10,8 @@ import {
   type KinesisClient,
   type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
-import { awsErrorName } from '../../aws/awsErrors.ts';
+import { clientEndpoint } from '../../aws/awsClients.ts';
+import { KinesisError, kinesisCall } from '../KinesisError.ts';
 import type { IteratorStart, RawRecord } from '../KinesisReadPort.ts';
 
 export type ConsumerStatus = 'CREATING' | 'DELETING' | 'ACTIVE';
@@ -58,39 +59,41 @@ function streamError(event: Record<string, unknown>): Error {
  * request handler speaks HTTP/2 (SubscribeToShard requires it).
  */
 export function sdkEfoPort(control: KinesisClient, stream: KinesisClient, streamName: string): EfoPort {
+  const endpoint = () => clientEndpoint(control, 'kinesis');
   return {
     async streamArn() {
-      const r = await control.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+      const r = await kinesisCall('DescribeStreamSummary', endpoint, () => control.send(new DescribeStreamSummaryCommand({ StreamName: streamName })));
       return r.StreamDescriptionSummary!.StreamARN!;
     },
     async describeConsumer(streamArn, name) {
       try {
-        const r = await control.send(new DescribeStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name }));
+        const r = await kinesisCall('DescribeStreamConsumer', endpoint, () => control.send(new DescribeStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name })));
         return toConsumer(r.ConsumerDescription!);
       } catch (err) {
-        if (awsErrorName(err) === 'ResourceNotFoundException') return undefined;
+        if (err instanceof KinesisError && err.awsCode === 'ResourceNotFoundException') return undefined;
         throw err;
       }
     },
     async registerConsumer(streamArn, name) {
-      const r = await control.send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name }));
+      const r = await kinesisCall('RegisterStreamConsumer', endpoint, () => control.send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name })));
       return toConsumer(r.Consumer!);
     },
     async listConsumers(streamArn) {
       const out: StreamConsumer[] = [];
       let token: string | undefined;
       do {
-        const r = await control.send(new ListStreamConsumersCommand({ StreamARN: streamArn, ...(token ? { NextToken: token } : {}) }));
+        const r = await kinesisCall('ListStreamConsumers', endpoint, () => control.send(new ListStreamConsumersCommand({ StreamARN: streamArn, ...(token ? { NextToken: token } : {}) })));
         out.push(...(r.Consumers ?? []).map(toConsumer));
         token = r.NextToken;
       } while (token);
       return out;
     },
     async deregisterConsumer(streamArn, name) {
-      await control.send(new DeregisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name }));
+      await kinesisCall('DeregisterStreamConsumer', endpoint, () => control.send(new DeregisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name })));
     },
     async subscribe(consumerArn, shardId, start, signal) {
-      const r = await stream.send(
+      const r = await kinesisCall('SubscribeToShard', endpoint, () =>
+        stream.send(
         new SubscribeToShardCommand({
           ConsumerARN: consumerArn,
           ShardId: shardId,
@@ -101,19 +104,30 @@ export function sdkEfoPort(control: KinesisClient, stream: KinesisClient, stream
           },
         }),
         { abortSignal: signal },
+      ),
       );
       const events = r.EventStream!;
       return {
         async *[Symbol.asyncIterator]() {
-          for await (const ev of events) {
+          const iterator = events[Symbol.asyncIterator]();
+          try {
+          for (;;) {
+            // An error event or a broken connection while the subscription runs: typed as the call's failure.
+            const n = await kinesisCall('SubscribeToShard (event stream)', endpoint, () => iterator.next());
+            if (n.done) return;
+            const ev = n.value;
             const e = ev.SubscribeToShardEvent;
-            if (!e) throw streamError(ev as unknown as Record<string, unknown>);
+            if (!e) throw new KinesisError('SubscribeToShard (event stream)', await endpoint(), streamError(ev as unknown as Record<string, unknown>));
             yield {
               records: (e.Records ?? []).map((x) => ({ sequenceNumber: x.SequenceNumber!, partitionKey: x.PartitionKey!, data: x.Data ?? new Uint8Array(), arrivalMs: x.ApproximateArrivalTimestamp?.getTime() ?? 0 })),
               continuation: e.ContinuationSequenceNumber ?? undefined,
               millisBehindLatest: e.MillisBehindLatest,
               childShardIds: (e.ChildShards ?? []).map((c) => c.ShardId!),
             };
+          }
+          } finally {
+            // Released by the reader (or ended): let the SDK's decoder go; the HTTP/2 stream is cancelled by the signal.
+            void iterator.return?.()?.catch(() => undefined);
           }
         },
       };

@@ -1,5 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { awsErrorName, isTransientAwsError } from '../../aws/awsErrors.ts';
+import { awsErrorName } from '../../aws/awsErrors.ts';
+import { isMarkedRetriable } from '../../util/retry.ts';
+import { KinesisError } from '../KinesisError.ts';
 import { deaggregate } from '../../coordinator/deaggregate.ts';
 import type { Position } from '../../coordinator/position.ts';
 import type { Fetched, ShardReaderInput } from '../../coordinator/ShardReader.ts';
@@ -132,14 +134,14 @@ export class SubscriptionReader {
       } catch (err) {
         this.close();
         if (signal.aborted) break;
-        const name = awsErrorName(err);
+        const name = err instanceof KinesisError ? err.awsCode : awsErrorName(err);
         if (name === 'ResourceNotFoundException' && this.i.shardGone && (await this.i.shardGone().catch(() => false))) {
           counters.shardsExpired++;
           log.warn({ shardId: this.shardId, after: this.position ? `${this.position.seq}/${this.position.sub}` : 'nothing read' }, 'shard is gone (past the stream\'s retention); treating it as ended so its children start');
           return { records: [], millisBehindLatest: undefined, end: true, expired: true };
         }
         this.failures++;
-        const transient = pulling ? !fatalInStream(name) : isTransientAwsError(err);
+        const transient = pulling ? !fatalInStream(name) : isMarkedRetriable(err);
         const d = subscribeRetry(name, transient, this.failures, this.random);
         if (!d.retry) throw err;
         if (d.reason === 'limit') counters.readsThrottled++;

@@ -1,5 +1,5 @@
 import { createKinesisClient, kinesisEndpoint } from '../../aws/awsClients.ts';
-import { awsErrorName } from '../../aws/awsErrors.ts';
+import { KinesisError } from '../KinesisError.ts';
 import type { Config } from '../../config/configSchema.ts';
 import type { Logger } from '../../log/createLogger.ts';
 import { sdkEfoPort, type EfoPort } from './EfoPort.ts';
@@ -42,7 +42,7 @@ export function createEfoSource(config: Config, appName: string, log: Logger, si
         return await sdk.subscribe(consumer, shardId, start, s);
       } catch (err) {
         // The consumer was deregistered (or the stream re-created): register again on the next subscription.
-        if (awsErrorName(err) === 'ResourceNotFoundException') {
+        if (err instanceof KinesisError && err.awsCode === 'ResourceNotFoundException') {
           arn = undefined;
           forgetStreamConsumers();
         }

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { awsErrorName } from '../../aws/awsErrors.ts';
+import { KinesisError } from '../KinesisError.ts';
 import type { Logger } from '../../log/createLogger.ts';
 import { retry } from '../../util/retry.ts';
 import type { EfoPort, StreamConsumer } from './EfoPort.ts';
@@ -21,11 +21,13 @@ export interface EnsureConsumerInput {
 /** Registrations of this process, by stream and name. */
 const processCache = new Map<string, Promise<StreamConsumer>>();
 
-/** Control-plane calls are throttled at a few per second: LimitExceededException is retried. */
-const isThrottled = (err: unknown) => awsErrorName(err) === 'LimitExceededException';
+/** Register/Describe/ListStreamConsumer are limited to a few calls per second per stream: LimitExceededException is retried. */
+const REGISTER_POLICY = { retries: 8, initialMs: 250, maxMs: 4_000, factor: 2, jitter: 0.5 } as const;
+
+const isThrottled = (err: unknown) => err instanceof KinesisError && (err.throttled || err.awsCode === 'LimitExceededException');
 
 async function registerOrFind(i: EnsureConsumerInput, streamArn: string): Promise<StreamConsumer> {
-  const call = <T>(fn: () => Promise<T>) => retry(fn, { retries: 8, initialMs: 250, maxMs: 4_000, isRetriable: isThrottled, ...(i.signal ? { signal: i.signal } : {}) });
+  const call = <T>(fn: () => Promise<T>) => retry(fn, { ...REGISTER_POLICY, isRetriable: isThrottled, signal: i.signal });
   const deadline = Date.now() + i.activeTimeoutMs;
   let registered = false;
   for (;;) {
@@ -38,7 +40,7 @@ async function registerOrFind(i: EnsureConsumerInput, streamArn: string): Promis
         i.log.info({ consumer: i.name, stream: streamArn }, 'registered the enhanced fan-out consumer');
       } catch (err) {
         // Another worker registered it first: use theirs.
-        if (awsErrorName(err) !== 'ResourceInUseException') throw err;
+        if (!(err instanceof KinesisError && err.awsCode === 'ResourceInUseException')) throw err;
       }
     }
     // CREATING (ours or another worker's), or DELETING (a deregistration still running; then register again).

@@ -13,6 +13,7 @@ import { ensureStreamConsumer } from '../../../src/kinesis/efo/ensureStreamConsu
 import { sdkEfoPort, type StreamConsumer } from '../../../src/kinesis/efo/EfoPort.ts';
 import { Http2StreamHandler } from '../../../src/kinesis/efo/Http2StreamHandler.ts';
 import { pruneStreamConsumers } from '../../../src/kinesis/efo/pruneStreamConsumers.ts';
+import { KinesisError } from '../../../src/kinesis/KinesisError.ts';
 import { encodeAggregate } from '../../../src/kinesis/kplAggregation.ts';
 import { silentLog } from '../../helpers/consumerHarness.ts';
 import { startKinesisMock, type KinesisMock } from '../../helpers/kinesisMock.ts';
@@ -211,7 +212,7 @@ describe('enhanced fan-out on kinesis-mock', () => {
     // kinesis-mock's self-signed certificate names no host: trust it, skip only the name check.
     const { cert } = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve('kinesis-local/server.json'), 'utf8')) as { server: { cert: string } }).server;
     const handler = new Http2StreamHandler({ idleTimeoutMs: 30_000, connectOptions: { ca: cert, checkServerIdentity: () => undefined } });
-    const tlsClient = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: mock.tlsEndpoint } }), { maxAttempts: 1, requestHandler: handler });
+    const tlsClient = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: mock.tlsEndpoint } }), { retryLayer: 'ours', requestHandler: handler });
     const port = sdkEfoPort(client, tlsClient, name);
     const stop = new AbortController();
     try {
@@ -244,7 +245,7 @@ describe('enhanced fan-out on kinesis-mock', () => {
       // The shard task's next attempt (a new reader from the checkpoint) fails once on the stale ARN, then registers again.
       const s2 = new AbortController();
       stops.push(s2);
-      await assert.rejects(reader(efo, shardId, s2.signal, first[0]).next(), { name: 'ResourceNotFoundException' });
+      await assert.rejects(reader(efo, shardId, s2.signal, first[0]).next(), (err) => err instanceof KinesisError && err.awsCode === 'ResourceNotFoundException');
       const s3 = new AbortController();
       stops.push(s3);
       assert.deepEqual(text(await readRecords(reader(efo, shardId, s3.signal, first[0]), 1)), ['g-1']);
