@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { consumerRoles } from '../../consumers/consumerRoles.ts';
+import { UsageError } from '../../errors.ts';
 import type { CliIo } from '../context.ts';
 import { nonNegativeInt } from '../parseArgs.ts';
 
@@ -27,6 +28,10 @@ export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'):
       const ctx = buildContext(io, c.optsWithGlobals(), { 'metrics.port': opts.metricsPort });
       const roleName = fixedRole ?? opts.role!;
       const role = consumerRoles[roleName]!;
+      // The enhanced fan-out reader exists (src/kinesis/efo/) but the worker does not use it yet: say so rather than poll silently.
+      if (ctx.settings.config.consumerMode[roleName as keyof typeof ctx.settings.config.consumerMode] === 'efo') {
+        throw new UsageError([`consumerMode.${roleName}: efo is not available in consume yet; set it to polling`]);
+      }
       const app = role.appName(ctx.settings);
       const log = ctx.log.child({ role: roleName });
       let consumer: Awaited<ReturnType<typeof startConsumer>> | undefined;
