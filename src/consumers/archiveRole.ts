@@ -9,6 +9,7 @@ export function archiveOptionsOf(config: Config): ArchiveOptions {
 
 /** `centos consume --role archive`: every record into S3 exactly once (committed through the manifest). */
 export const archiveRole: ConsumerRole = {
+  name: 'archive',
   description: 'write every record to S3 as JSON Lines objects, exactly once in the committed archive',
   appName: (settings) => settings.config.apps.archive,
   async create({ settings }) {

@@ -10,7 +10,8 @@ import type { HeldLease, LeaseKeeper } from './LeaseKeeper.ts';
 import { LeaseLostError } from './LeaseLostError.ts';
 import type { LeaseRepository } from './LeaseRepository.ts';
 import type { ProcessorFactory, ShardContext, ShardProcessor } from './ShardProcessor.ts';
-import { ShardReader, type Fetched } from './ShardReader.ts';
+import type { Fetched } from './ShardReader.ts';
+import { pollingRecordSource, type RecordSourceFactory } from './RecordSource.ts';
 import { createShardStats, teeReadCounters, type ShardStats } from './ShardStats.ts';
 
 export interface ShardWorkerDeps<Tx> {
@@ -27,6 +28,8 @@ export interface ShardWorkerDeps<Tx> {
   log: Logger;
   counters: ConsumerCounters;
   observer?: ConsumerObserver | undefined;
+  /** Where an attempt's records come from (default: polling GetRecords). */
+  records?: RecordSourceFactory | undefined;
   /** The shard ended: its children may be leasable now. */
   onShardEnded(): void;
 }
@@ -111,7 +114,7 @@ export class ShardWorker<Tx> {
     };
     // One reader per attempt: when the attempt ends, its read-ahead is cancelled and never left dangling.
     const attempt = new AbortController();
-    const reader = new ShardReader({
+    const reader = (this.d.records ?? pollingRecordSource)({
       kinesis: this.d.kinesis,
       shardId: held.shardId,
       range: row.hashStart && row.hashEnd ? { start: BigInt(row.hashStart), end: BigInt(row.hashEnd) } : undefined,

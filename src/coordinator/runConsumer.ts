@@ -15,6 +15,7 @@ import type { ProcessorFactory } from './ShardProcessor.ts';
 import { ShardDiscovery } from './ShardDiscovery.ts';
 import type { ShardStats } from './ShardStats.ts';
 import { ShardWorker } from './ShardWorker.ts';
+import type { RecordSourceFactory } from './RecordSource.ts';
 import { runEvery } from './runEvery.ts';
 import { verifyStreamIdentity } from './verifyStreamIdentity.ts';
 
@@ -24,6 +25,8 @@ interface CommonDeps {
   /** The worker's clock: timers, waits and its own view of lease expiry (default: the system clock). */
   clock?: Clock;
   observer?: ConsumerObserver;
+  /** Where each shard's records come from: polling (the default) or enhanced fan-out. */
+  records?: RecordSourceFactory;
 }
 
 /** Production wiring: the lease table in SQL, commits in the same transaction as the processor's writes. */
@@ -46,6 +49,8 @@ export interface RunConsumerInput<Tx, Deps> {
   initialPosition: IteratorStart;
   deps: Deps;
   workerId?: string;
+  /** How this worker reads (shown by `centos status`; default polling). */
+  mode?: 'polling' | 'efo';
 }
 
 export interface ConsumerHandle {
@@ -78,7 +83,7 @@ export function runConsumer<Tx>(input: RunConsumerInput<Tx, SqlConsumerDeps | Re
   const renewing = new AbortController();
   const workers = new Map<string, ShardWorker<Tx>>();
 
-  const keeper = new LeaseKeeper({ app, workerId: me, leases, clock, log, counters, leaseDurationMs: o.leaseDurationMs, renewIntervalMs: o.renewIntervalMs, info: `${hostname()} pid ${process.pid}` });
+  const keeper = new LeaseKeeper({ app, workerId: me, leases, clock, log, counters, leaseDurationMs: o.leaseDurationMs, renewIntervalMs: o.renewIntervalMs, info: `${hostname()} pid ${process.pid} · ${input.mode ?? 'polling'}` });
   const discovery = new ShardDiscovery({ app, kinesis: deps.kinesis, leases, clock, log, counters, takeIntervalMs: o.takeIntervalMs, shardSyncIntervalMs: o.shardSyncIntervalMs });
   const work = (lease: HeldLease) => {
     const worker = new ShardWorker(lease, {
@@ -94,6 +99,7 @@ export function runConsumer<Tx>(input: RunConsumerInput<Tx, SqlConsumerDeps | Re
       log,
       counters,
       observer: deps.observer,
+      records: deps.records,
       onShardEnded: () => discovery.request(),
     });
     workers.set(lease.shardId, worker);

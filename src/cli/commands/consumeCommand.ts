@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { consumerRoles } from '../../consumers/consumerRoles.ts';
-import { UsageError } from '../../errors.ts';
 import type { CliIo } from '../context.ts';
 import { nonNegativeInt } from '../parseArgs.ts';
 
@@ -20,18 +19,15 @@ export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'):
   return cmd
     .option('--worker-id <id>', 'this worker\'s name in the lease table (default host:pid:random)')
     .option('--metrics-port <n>', 'serve /metrics and /healthz on this port, 0 = any free (config metrics.port)', nonNegativeInt)
-    .action(async (opts: { role?: string; workerId?: string; metricsPort?: number }, c: Command) => {
+    .addOption(new Option('--mode <mode>', "how this application reads its shards: polling GetRecords, sharing each shard's 5 calls/s and 2 MiB/s with every other application, or enhanced fan-out, its own 2 MiB/s per shard pushed over HTTP/2 (config consumerMode.<role>; every worker of an application should use the same)").choices(['polling', 'efo']))
+    .action(async (opts: { role?: string; workerId?: string; metricsPort?: number; mode?: 'polling' | 'efo' }, c: Command) => {
       const { buildContext } = await import('../context.ts');
       const { startConsumer } = await import('../../consumers/startConsumer.ts');
       const { serveRoleMetrics } = await import('../../metrics/serveRoleMetrics.ts');
       const { workerMetrics } = await import('../../metrics/workerMetrics.ts');
-      const ctx = buildContext(io, c.optsWithGlobals(), { 'metrics.port': opts.metricsPort });
       const roleName = fixedRole ?? opts.role!;
+      const ctx = buildContext(io, c.optsWithGlobals(), { 'metrics.port': opts.metricsPort, [`consumerMode.${roleName}`]: opts.mode });
       const role = consumerRoles[roleName]!;
-      // The enhanced fan-out reader exists (src/kinesis/efo/) but the worker does not use it yet: say so rather than poll silently.
-      if (ctx.settings.config.consumerMode[roleName as keyof typeof ctx.settings.config.consumerMode] === 'efo') {
-        throw new UsageError([`consumerMode.${roleName}: efo is not available in consume yet; set it to polling`]);
-      }
       const app = role.appName(ctx.settings);
       const log = ctx.log.child({ role: roleName });
       let consumer: Awaited<ReturnType<typeof startConsumer>> | undefined;
