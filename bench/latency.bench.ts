@@ -22,7 +22,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/loadConfig.ts';
-import { comparePosition } from '../src/coordinator/position.ts';
+import { comparePosition } from '../src/kinesis/position.ts';
 import { LeaseStore } from '../src/coordinator/LeaseStore.ts';
 import { DemoProcesses } from '../src/demo/DemoProcesses.ts';
 import { embeddedPipelineEnv } from '../src/demo/embeddedPipelineEnv.ts';

@@ -27,8 +27,8 @@ import { serializeEvent } from '../src/events/eventSchema.ts';
 import { EventGenerator } from '../src/generate/EventGenerator.ts';
 import { writeGeneratedFiles } from '../src/generate/writeGeneratedFiles.ts';
 import { startLimitProxy, type OnDemandOptions } from '../src/local/startLimitProxy.ts';
-import { kinesisPortFrom } from '../src/produce/KinesisPort.ts';
-import { buildShardMap, hashKeyOf, shardIndexFor } from '../src/produce/shardMap.ts';
+import { kinesisWritePortFrom } from '../src/kinesis/KinesisWritePort.ts';
+import { buildShardMap, hashKeyOf, shardIndexFor } from '../src/kinesis/shardMap.ts';
 import { createStream, readStream, readStreamView } from '../test/helpers/readStream.ts';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -139,7 +139,7 @@ const unlimited = { CENTOS_PRODUCER_SHARD_BYTES_PER_SEC: String(1e12), CENTOS_PR
 
 console.error(`produce benchmark: ${N.toLocaleString('en-US')} events of ${avgBytes.toFixed(0)} bytes (${totalMB.toFixed(1)} MB), ${USERS} users, ${SHARDS} shards, kinesalite ${endpoint}`);
 for (const s of ['bench-a', 'bench-b', 'bench-c', 'bench-d']) await createStream(client, s, SHARDS);
-const map = buildShardMap(await kinesisPortFrom(client).listShards('bench-a'));
+const map = buildShardMap(await kinesisWritePortFrom(client).listShards('bench-a'));
 const watchC = await filesFor('watch-c', 10);
 const watchD = await filesFor('watch-d', 10);
 

@@ -5,7 +5,7 @@ import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { serializeEvent, type UserEvent } from '../../src/events/eventSchema.ts';
 import { encodeAggregate } from '../../src/kinesis/kplAggregation.ts';
-import { buildShardMap, hashKeyOf, shardIndexFor } from '../../src/produce/shardMap.ts';
+import { buildShardMap, hashKeyOf, shardIndexFor } from '../../src/kinesis/shardMap.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';

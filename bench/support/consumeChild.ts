@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config/loadConfig.ts';
 import { runConsumer } from '../../src/coordinator/runConsumer.ts';
 import type { ProcessorFactory } from '../../src/coordinator/ShardProcessor.ts';
 import { buildArchiveBody } from '../../src/archive/buildArchiveObject.ts';
-import { archiveRole } from '../../src/consumers/archiveRole.ts';
+import { archiveRole } from '../../src/archive/archiveRole.ts';
 import { dashboardProcessor } from '../../src/dashboard/dashboardProcessor.ts';
 import { decodeAggregate } from '../../src/kinesis/kplAggregation.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';

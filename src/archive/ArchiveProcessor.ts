@@ -1,5 +1,5 @@
-import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
-import type { Position } from '../coordinator/position.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
+import type { Position } from '../kinesis/position.ts';
 import type { ShardContext, ShardProcessor } from '../coordinator/ShardProcessor.ts';
 import { CentosError } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';

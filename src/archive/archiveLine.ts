@@ -1,4 +1,4 @@
-import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
 import { eventSchema } from '../events/eventSchema.ts';
 
 /** One archived record, as stored (one JSON line). */

@@ -6,7 +6,7 @@ import { observeSafely, type ConsumerObserver } from './ConsumerObserver.ts';
 import type { LeaseKeeper, HeldLease } from './LeaseKeeper.ts';
 import { CheckpointOrderError, LeaseLostError } from './LeaseLostError.ts';
 import type { LeaseRepository } from './LeaseRepository.ts';
-import { comparePosition, SHARD_END, type Position } from './position.ts';
+import { comparePosition, SHARD_END, type Position } from '../kinesis/position.ts';
 import type { ShardStats } from './ShardStats.ts';
 
 export interface FencedCheckpointerDeps<Tx> {

@@ -1,6 +1,7 @@
-import type { CommitOptions, LeaseRepository, LeaseRow, ShardInfo, WorkerRow } from './LeaseRepository.ts';
+import type { ShardInfo } from '../kinesis/KinesisReadPort.ts';
+import type { CommitOptions, LeaseRepository, LeaseRow, WorkerRow } from './LeaseRepository.ts';
 import { CheckpointOrderError, LeaseLostError } from './LeaseLostError.ts';
-import { comparePosition, SHARD_END, type Position } from './position.ts';
+import { comparePosition, SHARD_END, type Position } from '../kinesis/position.ts';
 
 /** The commit was abandoned through its signal (the lease was lost while it waited); nothing was written. */
 export class AbandonedCommitError extends Error {

@@ -10,8 +10,8 @@ import type { HeldLease, LeaseKeeper } from './LeaseKeeper.ts';
 import { LeaseLostError } from './LeaseLostError.ts';
 import type { LeaseRepository } from './LeaseRepository.ts';
 import type { ProcessorFactory, ShardContext, ShardProcessor } from './ShardProcessor.ts';
-import type { Fetched } from './ShardReader.ts';
-import { pollingRecordSource, type RecordSourceFactory } from './RecordSource.ts';
+import type { Fetched } from '../kinesis/ShardReader.ts';
+import { pollingRecordSource, type RecordSourceFactory } from '../kinesis/RecordSource.ts';
 import { createShardStats, teeReadCounters, type ShardStats } from './ShardStats.ts';
 
 export interface ShardWorkerDeps<Tx> {

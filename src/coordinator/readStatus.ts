@@ -3,7 +3,7 @@ import type { Store } from '../store/Store.ts';
 import { isMissingTable } from '../store/StoreError.ts';
 import type { LeaseRow, WorkerRow } from './LeaseRepository.ts';
 import { LeaseStore } from './LeaseStore.ts';
-import { formatPosition } from './position.ts';
+import { formatPosition } from '../kinesis/position.ts';
 
 export interface ShardStatus {
   app: string;

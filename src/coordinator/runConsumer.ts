@@ -15,7 +15,7 @@ import type { ProcessorFactory } from './ShardProcessor.ts';
 import { ShardDiscovery } from './ShardDiscovery.ts';
 import type { ShardStats } from './ShardStats.ts';
 import { ShardWorker } from './ShardWorker.ts';
-import type { RecordSourceFactory } from './RecordSource.ts';
+import type { RecordSourceFactory } from '../kinesis/RecordSource.ts';
 import { runEvery } from './runEvery.ts';
 import { verifyStreamIdentity } from './verifyStreamIdentity.ts';
 

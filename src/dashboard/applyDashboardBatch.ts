@@ -1,4 +1,4 @@
-import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
 import type { SqlExecutor } from '../store/Store.ts';
 import { inChunks, insertIgnore, upsertSql, valuesList } from '../store/sql.ts';
 import { decodeEventRecord } from './decodeEventRecord.ts';

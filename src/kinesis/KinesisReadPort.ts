@@ -1,8 +1,15 @@
 import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
 import { clientEndpoint } from '../aws/awsClients.ts';
-import type { ShardInfo } from '../coordinator/LeaseRepository.ts';
 import { kinesisCall } from './KinesisError.ts';
 import { listShards, parentsOf } from './listShards.ts';
+
+/** A shard as the coordinator leases it: its parents (split or merge) and its hash-key range. */
+export interface ShardInfo {
+  shardId: string;
+  parentIds: string[];
+  hashStart: string;
+  hashEnd: string;
+}
 
 export interface RawRecord {
   sequenceNumber: string;

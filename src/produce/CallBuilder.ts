@@ -6,7 +6,7 @@ import { insertRetry } from './insertRetry.ts';
 import type { KeyQueues } from './KeyQueues.ts';
 import type { Entry, KeyState, OutRecord, ShardLane } from './producerRecords.ts';
 import type { ProducerCounters } from './ProducerCounters.ts';
-import { shardIndexFor, type ShardMap } from './shardMap.ts';
+import { shardIndexFor, type ShardMap } from '../kinesis/shardMap.ts';
 import { TokenBucket } from './TokenBucket.ts';
 
 /** PutRecords limits. */

@@ -1,6 +1,6 @@
 import { HeadQueue } from './HeadQueue.ts';
 import type { Entry, KeyState, RecordOwner, ShardLane } from './producerRecords.ts';
-import { hashKeyOf } from './shardMap.ts';
+import { hashKeyOf } from '../kinesis/shardMap.ts';
 
 /**
  * Per-partition-key queues of events not yet in a record, and which keys are ready to send on

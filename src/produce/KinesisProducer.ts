@@ -7,7 +7,7 @@ import { CallBuilder } from './CallBuilder.ts';
 import type { PutOutcome } from './classifyPutResult.ts';
 import { isSendUrgent } from './isSendUrgent.ts';
 import { KeyQueues } from './KeyQueues.ts';
-import type { KinesisPort } from './KinesisPort.ts';
+import type { KinesisWritePort } from '../kinesis/KinesisWritePort.ts';
 import { nextWakeAt } from './nextWakeAt.ts';
 import { OutstandingAges } from './OutstandingAges.ts';
 import type { ProducerCounters } from './ProducerCounters.ts';
@@ -21,7 +21,7 @@ export type { DeadItem, RecordOwner } from './producerRecords.ts';
 export type ProducerSettings = Config['producer'] & { streamName: string; endpoint: string };
 
 export interface ProducerDeps {
-  kinesis: KinesisPort;
+  kinesis: KinesisWritePort;
   counters: ProducerCounters;
   log: Logger;
   now?: () => number;

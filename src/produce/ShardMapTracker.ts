@@ -2,9 +2,9 @@ import { describeCause, ServiceError } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { isMarkedRetriable, policies, retry } from '../util/retry.ts';
 import { classifyPutResult, type PutOutcome, type SentRecord } from './classifyPutResult.ts';
-import type { KinesisPort, PutResultEntry } from './KinesisPort.ts';
+import type { KinesisWritePort, PutResultEntry } from '../kinesis/KinesisWritePort.ts';
 import type { ProducerCounters } from './ProducerCounters.ts';
-import { buildShardMap, type ShardMap } from './shardMap.ts';
+import { buildShardMap, type ShardMap } from '../kinesis/shardMap.ts';
 
 export interface TrackerSettings {
   streamName: string;
@@ -15,7 +15,7 @@ export interface TrackerSettings {
 }
 
 export interface TrackerDeps {
-  kinesis: KinesisPort;
+  kinesis: KinesisWritePort;
   counters: ProducerCounters;
   log: Logger;
   now: () => number;

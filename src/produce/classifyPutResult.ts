@@ -1,5 +1,5 @@
-import type { PutResultEntry } from './KinesisPort.ts';
-import { rangeHolds, type ShardRange } from './shardMap.ts';
+import type { PutResultEntry } from '../kinesis/KinesisWritePort.ts';
+import { rangeHolds, type ShardRange } from '../kinesis/shardMap.ts';
 
 /** What the producer sent as one Kinesis record. */
 export interface SentRecord {

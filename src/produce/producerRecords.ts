@@ -1,5 +1,5 @@
 import type { HeadQueue } from './HeadQueue.ts';
-import type { ShardRange } from './shardMap.ts';
+import type { ShardRange } from '../kinesis/shardMap.ts';
 import type { TokenBucket } from './TokenBucket.ts';
 
 export interface DeadItem {

@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { decodeArchiveLine, encodeArchiveLine } from '../../src/archive/archiveLine.ts';
 import { buildArchiveBody, readArchiveBody } from '../../src/archive/buildArchiveObject.ts';
-import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../../src/kinesis/deaggregate.ts';
 import { serializeEvent, type UserEvent } from '../../src/events/eventSchema.ts';
 
 const event: UserEvent = { eventId: 'e-1', userid: 'u-1', fullName: 'Ada "Quote" Lovelace', gender: 'F', relationshipStatus: 'have cats', activityType: 'CommentAdded', activityMetadata: 'line\nbreak é', activityTimestamp: '2024-01-02T03:04:05.000Z', userSeq: 3 };

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../../src/kinesis/deaggregate.ts';
 import { applyDashboardBatch } from '../../src/dashboard/applyDashboardBatch.ts';
 import { serializeEvent } from '../../src/events/eventSchema.ts';
 import { EventGenerator } from '../../src/generate/EventGenerator.ts';

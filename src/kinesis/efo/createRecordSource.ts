@@ -1,5 +1,5 @@
-import { pollingRecordSource, type RecordSource, type RecordSourceFactory } from '../../coordinator/RecordSource.ts';
-import type { ShardReaderInput } from '../../coordinator/ShardReader.ts';
+import { pollingRecordSource, type RecordSource, type RecordSourceFactory } from '../RecordSource.ts';
+import type { ShardReaderInput } from '../ShardReader.ts';
 import type { EfoSource } from './createEfoSource.ts';
 import type { ConsumerMode } from './planConsumerPrune.ts';
 import { SubscriptionReader } from './SubscriptionReader.ts';

@@ -1,4 +1,4 @@
-import type { Position } from '../../coordinator/position.ts';
+import type { Position } from '../position.ts';
 import type { IteratorStart } from '../KinesisReadPort.ts';
 
 export interface SubscriptionState {

@@ -1,6 +1,6 @@
-import type { ArchiveOptions } from '../archive/ArchiveProcessor.ts';
+import type { ArchiveOptions } from './ArchiveProcessor.ts';
 import type { Config } from '../config/configSchema.ts';
-import type { ConsumerRole } from './ConsumerRole.ts';
+import type { ConsumerRole } from '../consumers/ConsumerRole.ts';
 
 export function archiveOptionsOf(config: Config): ArchiveOptions {
   const a = config.archive;
@@ -14,7 +14,7 @@ export const archiveRole: ConsumerRole = {
   appName: (settings) => settings.config.apps.archive,
   async create({ settings }) {
     // Loaded here, not at start-up: listing the roles (`centos --help`) must not load the S3 SDK.
-    const [{ ArchiveProcessor }, { configuredObjectStore }] = await Promise.all([import('../archive/ArchiveProcessor.ts'), import('../archive/s3ObjectStore.ts')]);
+    const [{ ArchiveProcessor }, { configuredObjectStore }] = await Promise.all([import('./ArchiveProcessor.ts'), import('./s3ObjectStore.ts')]);
     const { config } = settings;
     const { objectStore, close } = configuredObjectStore(config, 'ours');
     const options = archiveOptionsOf(config);

@@ -1,5 +1,5 @@
-import { KinesisError } from '../kinesis/KinesisError.ts';
-import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
+import { KinesisError } from './KinesisError.ts';
+import type { IteratorStart, KinesisReadPort } from './KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { backoffDelay, isMarkedRetriable, pause, policies } from '../util/retry.ts';
 import { deaggregate, type ConsumedRecord, type HashRange } from './deaggregate.ts';

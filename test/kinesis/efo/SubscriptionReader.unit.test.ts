@@ -1,8 +1,8 @@
 // test tier: unit (a scripted EfoPort: no services)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createReadCounters } from '../../../src/coordinator/ShardReader.ts';
-import type { Position } from '../../../src/coordinator/position.ts';
+import { createReadCounters } from '../../../src/kinesis/ShardReader.ts';
+import type { Position } from '../../../src/kinesis/position.ts';
 import type { EfoPort, SubscribeEvent } from '../../../src/kinesis/efo/EfoPort.ts';
 import { SubscriptionReader } from '../../../src/kinesis/efo/SubscriptionReader.ts';
 import type { IteratorStart } from '../../../src/kinesis/KinesisReadPort.ts';

@@ -1,7 +1,7 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { clientEndpoint } from '../aws/awsClients.ts';
-import { KinesisError, kinesisCall } from '../kinesis/KinesisError.ts';
-import { listShards } from '../kinesis/listShards.ts';
+import { KinesisError, kinesisCall } from './KinesisError.ts';
+import { listShards } from './listShards.ts';
 import type { ShardDescription } from './shardMap.ts';
 
 export interface PutEntry {
@@ -18,12 +18,12 @@ export interface PutResultEntry {
 }
 
 /** The two Kinesis calls the producer makes; each throws a KinesisError (retriable, throttled, code, operation, endpoint). */
-export interface KinesisPort {
+export interface KinesisWritePort {
   putRecords(streamName: string, entries: readonly PutEntry[]): Promise<PutResultEntry[]>;
   listShards(streamName: string): Promise<ShardDescription[]>;
 }
 
-export function kinesisPortFrom(client: KinesisClient): KinesisPort {
+export function kinesisWritePortFrom(client: KinesisClient): KinesisWritePort {
   const endpoint = () => clientEndpoint(client, 'kinesis');
   return {
     async putRecords(streamName, entries) {
