@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { defaultTimings, runCoordinationScenario } from '../helpers/coordinationSim.ts';
 
 describe('coordination at scale, small (real planner, lease keeper and discovery on in-memory leases and a manual clock)', () => {
-  it('20 workers over 200 shards: join, crash, leave, join, a partition (cut off, back) and a 10 % reshard each balance within 10 planning cycles, and no lease is ever owned twice', { timeout: 240_000 }, async () => {
+  it('20 workers over 200 shards: join, crash, leave, join, a partition (cut off, back) and a 10 % reshard each balance within 10 planning cycles, and no lease is ever owned twice', { timeout: 60_000 }, async () => {
     const r = await runCoordinationScenario({
       shards: 200,
       workers: 20,
