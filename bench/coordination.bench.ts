@@ -59,9 +59,10 @@ const r = await runCoordinationScenario({
 
 const row = (e: EventReport) => {
   const rt = rate(e.load, e.simMs);
-  return `| ${e.name} | ${e.cycles === null ? `> ${r.options.maxCycles}` : e.cycles} | ${e.workers} / ${fmt(e.leasable)} | ${e.maxSpread} | ${e.maxUnheld} | ${e.changes.taken} / ${e.changes.stolen} / ${e.changes.lost} / ${e.changes.released} | ${fmt(rt.statements)} | ${fmt(rt.rowsRead)} | ${(e.realMs / 1000).toFixed(1)} s |`;
+  const balanced = e.cycles === null ? `> ${r.options.maxCycles}` : `${e.cycles} (${(e.toBalancedMs! / 1000).toFixed(1)} s)`;
+  return `| ${e.name} | ${balanced} | ${e.workers} / ${fmt(e.leasable)} | ${e.maxSpread} | ${e.maxUnheld} | ${e.changes.taken} / ${e.changes.stolen} / ${e.changes.lost} / ${e.changes.released} | ${fmt(rt.statements)} (${(rt.statements / e.workers).toFixed(1)}) | ${fmt(rt.rowsRead)} | ${(e.realMs / 1000).toFixed(1)} s |`;
 };
-console.log('\n| event | cycles to balanced | workers / leasable | max spread | max unheld | taken / stolen / lost / released | statements/s | rows read/s | real |');
+console.log('\n| event | cycles (clock time) to balanced | workers / leasable | max spread | max unheld | taken / stolen / lost / released | statements/s (per worker) | rows read/s | real |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const e of r.events) console.log(row(e));
 

@@ -47,6 +47,8 @@ export interface EventReport {
   leasable: number;
   /** Planning cycles from the event (the last join of a ramp) until balanced; null: not within maxCycles. */
   cycles: number | null;
+  /** The same in clock time, ms (null: not balanced). */
+  toBalancedMs: number | null;
   /** Largest (most − fewest leases over live workers) seen after the event, and most leasable shards nobody held. */
   maxSpread: number;
   maxUnheld: number;
@@ -272,6 +274,7 @@ export async function runCoordinationScenario(o: ScenarioOptions): Promise<Scena
       workers: b.workers,
       leasable: b.n,
       cycles: balancedAt === undefined ? null : Math.ceil((balancedAt - from) / take),
+      toBalancedMs: balancedAt === undefined ? null : balancedAt - from,
       maxSpread,
       maxUnheld,
       changes: { taken: c1.taken - changes0.taken, stolen: c1.stolen - changes0.stolen, lost: c1.lost - changes0.lost, released: c1.released - changes0.released },
