@@ -11,6 +11,7 @@ const benches: Array<[string, string, string[]]> = [
   ['Generator', 'bench/generate.bench.ts', []],
   ['Producer', 'bench/produce.bench.ts', []],
   ['Coordinator', 'bench/consume.bench.ts', []],
+  ['Coordination at scale (simulated)', 'bench/coordination.bench.ts', []],
   ['Read pacing', 'bench/read.bench.ts', []],
   ['Dashboard apply', 'bench/dashboard.bench.ts', []],
   ['Archive', 'bench/archive.bench.ts', []],
