@@ -11,8 +11,8 @@
 import { parseArgs } from 'node:util';
 import { createKinesisClient } from '../src/aws/awsClients.ts';
 import { loadConfig } from '../src/config/loadConfig.ts';
-import { SHARD_READ_BYTES_PER_SEC } from '../src/coordinator/paceRead.ts';
-import { createReadCounters, ShardReader, type ReaderOptions } from '../src/coordinator/ShardReader.ts';
+import { SHARD_READ_BYTES_PER_SEC } from '../src/kinesis/paceRead.ts';
+import { createReadCounters, ShardReader, type ReaderOptions } from '../src/kinesis/ShardReader.ts';
 import { EventGenerator } from '../src/generate/EventGenerator.ts';
 import { sdkKinesisReadPort } from '../src/kinesis/KinesisReadPort.ts';
 import { startLimitProxy, type LimitProxy } from '../src/local/startLimitProxy.ts';

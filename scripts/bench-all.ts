@@ -5,15 +5,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 const benches: Array<[string, string, string[]]> = [
   ['Generator', 'bench/generate.bench.ts', []],
   ['Producer', 'bench/produce.bench.ts', []],
   ['Coordinator', 'bench/consume.bench.ts', []],
+  ['Coordination at scale (simulated)', 'bench/coordination.bench.ts', []],
   ['Read pacing', 'bench/read.bench.ts', []],
   ['Dashboard apply', 'bench/dashboard.bench.ts', []],
   ['Archive', 'bench/archive.bench.ts', []],
+  ['End-to-end latency', 'bench/latency.bench.ts', []],
   ['Dashboard API', 'bench/serve.bench.ts', []],
   ['Worker memory (dist/centos)', 'bench/workerMemory.bench.ts', []],
   ['Startup (dist/centos)', 'bench/startup.bench.ts', []],
@@ -40,11 +42,13 @@ for (const [name, file, args] of benches) {
   }
   process.stderr.write(`bench: ${name} (${file})…\n`);
   const t = Date.now();
+  // The machine is shared: the load when each benchmark starts goes with its figures.
+  const load = loadavg().map((l) => l.toFixed(2)).join(', ');
   const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const secs = Math.round((Date.now() - t) / 1000);
   const out = (r.stdout || '').trim();
   process.stderr.write(out + '\n');
-  sections.push(`## ${name} — \`node --import tsx ${file}\` (${secs} s${r.status === 0 ? '' : `, exit ${r.status}`})\n\n\`\`\`\n${out}${r.status === 0 ? '' : `\n${(r.stderr || '').trim().split('\n').slice(-5).join('\n')}`}\n\`\`\`\n`);
+  sections.push(`## ${name} — \`node --import tsx ${file}\` (${secs} s, load average ${load} at the start${r.status === 0 ? '' : `, exit ${r.status}`})\n\n\`\`\`\n${out}${r.status === 0 ? '' : `\n${(r.stderr || '').trim().split('\n').slice(-5).join('\n')}`}\n\`\`\`\n`);
 }
 const cpu = cpus();
 const previous = only.length && existsSync('bench/results.md') ? /^Written by .*$/m.exec(readFileSync('bench/results.md', 'utf8'))?.[0] : undefined;

@@ -5,7 +5,7 @@ import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { serializeEvent, type UserEvent } from '../../src/events/eventSchema.ts';
 import { encodeAggregate } from '../../src/kinesis/kplAggregation.ts';
-import { buildShardMap, hashKeyOf, shardIndexFor } from '../../src/produce/shardMap.ts';
+import { buildShardMap, hashKeyOf, shardIndexFor } from '../../src/kinesis/shardMap.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -56,10 +56,10 @@ export async function fillStream(kinesis: KinesisClient, stream: string, shards:
   }
 }
 
-/** Runs bench/support/consumeChild.ts and returns its JSON report. */
-export function runChild(args: string[]): Promise<Record<string, number | string>> {
+/** Runs bench/support/consumeChild.ts (with extra node flags, e.g. --cpu-prof) and returns its JSON report. */
+export function runChild(args: string[], nodeArgs: string[] = []): Promise<Record<string, number | string>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./consumeChild.ts', import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', new URL('./consumeChild.ts', import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`child exited ${code}`))));

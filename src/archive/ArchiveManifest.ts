@@ -1,4 +1,4 @@
-import { compareSeq } from '../coordinator/position.ts';
+import { compareSeq } from '../kinesis/position.ts';
 import type { SqlExecutor } from '../store/Store.ts';
 import { isDuplicateKey } from '../store/StoreError.ts';
 

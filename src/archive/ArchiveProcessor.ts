@@ -1,5 +1,5 @@
-import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
-import type { Position } from '../coordinator/position.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
+import type { Position } from '../kinesis/position.ts';
 import type { ShardContext, ShardProcessor } from '../coordinator/ShardProcessor.ts';
 import { CentosError } from '../errors.ts';
 import type { Logger } from '../log/createLogger.ts';
@@ -14,6 +14,8 @@ import type { ObjectStore } from './ObjectStore.ts';
 export interface ArchiveOptions {
   prefix: string;
   compression: Compression;
+  /** zlib level for gzip objects (default 6). */
+  gzipLevel?: number;
   flush: FlushPolicy;
 }
 
@@ -160,7 +162,8 @@ export class ArchiveProcessor implements ShardProcessor {
     if (b.lines.length === 0 || !b.first || !b.last) return true;
     const { compression, prefix } = this.o;
     const key = archiveKey({ prefix, shardId: this.ctx.shardId, first: b.first, last: b.last, firstArrivalMs: b.first.arrivalMs, compression });
-    const body = buildArchiveBody(b.lines, compression);
+    const body = await buildArchiveBody(b.lines, compression, this.o.gzipLevel);
+    if (this.dropped) return false;
     this.pending = {
       key,
       body: body.body,

@@ -1,4 +1,4 @@
-import type { Position } from '../coordinator/position.ts';
+import type { Position } from '../kinesis/position.ts';
 
 export type Compression = 'gzip' | 'none';
 

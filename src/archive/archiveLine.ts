@@ -1,4 +1,4 @@
-import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
 import { eventSchema } from '../events/eventSchema.ts';
 
 /** One archived record, as stored (one JSON line). */
@@ -41,13 +41,28 @@ function asEvent(data: Buffer): { json: string } | { invalid: string } {
   return { json: /[\n\r]/.test(text) ? JSON.stringify(parsed) : text };
 }
 
+/** The last value and its JSON: consecutive records share their shard and (within an aggregate) their arrival time. */
+function lastOne<T>(toJson: (v: T) => string): (v: T) => string {
+  let last: T | undefined;
+  let json = '';
+  return (v) => {
+    if (v !== last) {
+      json = toJson(v);
+      last = v;
+    }
+    return json;
+  };
+}
+const shardJson = lastOne<string>((s) => JSON.stringify(s));
+const arrivalJson = lastOne<number>((ms) => JSON.stringify(new Date(ms).toISOString()));
+
 /**
  * The JSON line for a record, without the newline. Fields in a fixed order so the same record
  * always gives the same bytes. Every record is kept: one that is not a valid event is stored
  * raw (base64) with the reason.
  */
 export function encodeArchiveLine(r: ConsumedRecord): { line: string; invalid: boolean } {
-  const head = `{"shard":${JSON.stringify(r.shardId)},"seq":${JSON.stringify(r.seq)},"sub":${r.sub},"partitionKey":${JSON.stringify(r.partitionKey)},"arrival":${JSON.stringify(new Date(r.arrivalMs).toISOString())}`;
+  const head = `{"shard":${shardJson(r.shardId)},"seq":${JSON.stringify(r.seq)},"sub":${r.sub},"partitionKey":${JSON.stringify(r.partitionKey)},"arrival":${arrivalJson(r.arrivalMs)}`;
   const e = asEvent(r.data);
   if ('json' in e) return { line: `${head},"event":${e.json}}`, invalid: false };
   return { line: `${head},"event":null,"invalid":${JSON.stringify(e.invalid)},"raw":${JSON.stringify(r.data.toString('base64'))}}`, invalid: true };

@@ -1,5 +1,5 @@
 import { LeaseStore } from '../coordinator/LeaseStore.ts';
-import { comparePosition, SHARD_END, type Position } from '../coordinator/position.ts';
+import { comparePosition, SHARD_END, type Position } from '../kinesis/position.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { Store } from '../store/Store.ts';
 import { ArchiveManifest } from './ArchiveManifest.ts';

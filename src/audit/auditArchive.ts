@@ -1,6 +1,6 @@
 import { replayArchive } from '../archive/replayArchive.ts';
 import type { ObjectStore } from '../archive/ObjectStore.ts';
-import { comparePosition, type Position } from '../coordinator/position.ts';
+import { comparePosition, type Position } from '../kinesis/position.ts';
 import type { Store } from '../store/Store.ts';
 
 export interface ArchiveAudit {

@@ -1,5 +1,5 @@
-import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
-import type { ShardInfo } from '../coordinator/LeaseRepository.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
+import type { ShardInfo } from '../kinesis/KinesisReadPort.ts';
 
 export interface StreamAudit {
   /** User records a KCL reader gets (after dropping those outside their shard's range). */

@@ -1,6 +1,6 @@
-import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
-import type { ShardInfo } from '../coordinator/LeaseRepository.ts';
-import { ShardReader, type ReadCounters, type ReaderOptions } from '../coordinator/ShardReader.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
+import type { ShardInfo } from '../kinesis/KinesisReadPort.ts';
+import { ShardReader, type ReadCounters, type ReaderOptions } from '../kinesis/ShardReader.ts';
 import type { KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { policies, retry } from '../util/retry.ts';

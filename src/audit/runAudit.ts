@@ -5,7 +5,7 @@ import type { Settings } from '../config/loadConfig.ts';
 import { CentosError } from '../errors.ts';
 import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import { readerOptions } from '../consumers/readerOptions.ts';
-import { createReadCounters, type ReadCounters } from '../coordinator/ShardReader.ts';
+import { createReadCounters, type ReadCounters } from '../kinesis/ShardReader.ts';
 import { createLogger, type Logger } from '../log/createLogger.ts';
 import { openConfiguredStore } from '../store/openStore.ts';
 import { isMissingTable } from '../store/StoreError.ts';

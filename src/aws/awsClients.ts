@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config/configSchema.ts';
@@ -49,6 +49,8 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** Who retries; default `sdk` (see RetryLayer). */
   retryLayer?: RetryLayer;
+  /** Kinesis only: instead of the HTTP/1.1 handler (enhanced fan-out subscriptions need HTTP/2). */
+  requestHandler?: KinesisClientConfig['requestHandler'];
 }
 
 const maxAttemptsFor = (o: ClientOptions) => (o.retryLayer === 'ours' ? 1 : SDK_MAX_ATTEMPTS);
@@ -88,7 +90,7 @@ export function createKinesisClient(config: Config, o: ClientOptions = {}): Kine
   guardLocal(local);
   return new KinesisClient({
     ...regionOption(config, local),
-    requestHandler: httpHandler(o.maxSockets ?? 64, o.requestTimeoutMs ?? 30_000),
+    requestHandler: o.requestHandler ?? httpHandler(o.maxSockets ?? 64, o.requestTimeoutMs ?? 30_000),
     maxAttempts: maxAttemptsFor(o),
     ...(endpoint ? { endpoint } : {}),
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),

@@ -13,6 +13,7 @@ import { produceCommand } from './commands/produceCommand.ts';
 import { serveCommand } from './commands/serveCommand.ts';
 import { replayCommand } from './commands/replayCommand.ts';
 import { resetLeasesCommand } from './commands/resetLeasesCommand.ts';
+import { consumersCommand } from './commands/consumersCommand.ts';
 import { setupCommand } from './commands/setupCommand.ts';
 import { statusCommand } from './commands/statusCommand.ts';
 import type { CliIo } from './context.ts';
@@ -27,7 +28,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', '\nConfiguration: defaults < config file < CENTOS_* environment < flags. See config.example.json.');
-  for (const make of [generateCommand, produceCommand, setupCommand, scheduleCommand, serveCommand, statusCommand, resetLeasesCommand, auditCommand, localCommand, demoCommand, configCommand]) program.addCommand(make(io));
+  for (const make of [generateCommand, produceCommand, setupCommand, scheduleCommand, serveCommand, statusCommand, resetLeasesCommand, consumersCommand, auditCommand, localCommand, demoCommand, configCommand]) program.addCommand(make(io));
   // Consumers appear only once a role works.
   if (Object.keys(consumerRoles).length > 0) program.addCommand(consumeCommand(io));
   if (consumerRoles.archive) program.addCommand(consumeCommand(io, 'archive', 'archive'));

@@ -98,6 +98,18 @@ export const configSchema = z.strictObject({
       dashboard: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ . -').default('CentosDashboard').describe('application name of the dashboard consumer'),
     })
     .prefault({}),
+  consumerMode: z
+    .strictObject({
+      archive: z.enum(['polling', 'efo']).default('polling').describe('how the archive application reads shards: polling (GetRecords, sharing each shard\'s 5 calls/s and 2 MiB/s with the other applications) or efo (enhanced fan-out: its own 2 MiB/s per shard pushed over HTTP/2; billed per consumer-shard-hour and GB). Not wired into `consume` yet: `consume` refuses efo'),
+      dashboard: z.enum(['polling', 'efo']).default('polling').describe('how the dashboard application reads shards (see consumerMode.archive)'),
+    })
+    .prefault({}),
+  efo: z
+    .strictObject({
+      activeTimeoutMs: z.number().int().min(1_000).default(120_000).describe('enhanced fan-out: how long a worker waits for its application\'s stream consumer to become ACTIVE after registering it'),
+      idleTimeoutMs: z.number().int().min(1_000).default(30_000).describe('enhanced fan-out: a subscription that delivers nothing for this long is dropped and resubscribed from its last position'),
+    })
+    .prefault({}),
   scheduler: z
     .strictObject({
       intervalMs: z.number().int().min(200).default(3_000).describe('how often the dashboard roll-ups are recomputed'),
@@ -115,6 +127,7 @@ export const configSchema = z.strictObject({
       flushRecords: z.number().int().min(1).default(100_000).describe('… or once it holds this many records'),
       flushAgeMs: z.number().int().min(100).default(60_000).describe('… or once its first record has waited this long; also at SHARD_END and shutdown'),
       compression: z.enum(['gzip', 'none']).default('gzip').describe('archive object encoding: gzip (.jsonl.gz) or none (.jsonl)'),
+      gzipLevel: z.number().int().min(1).max(9).default(6).describe('gzip level of archive objects: 1 is fastest, 9 smallest; 6 is zlib\'s default'),
       multipartThresholdBytes: z.number().int().min(5 * 1024 * 1024).default(8 * 1024 * 1024).describe('objects larger than this are uploaded in parts of this size (S3 multipart; at least 5 MiB)'),
       orphanGraceMs: z.number().int().min(0).default(15 * 60_000).describe('the cleanup job deletes uncommitted archive objects (from crashed or fenced-off workers) only once they are this old'),
     })

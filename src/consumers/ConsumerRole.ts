@@ -18,6 +18,8 @@ export interface RoleInstance {
 
 /** A consumer application centos can run: its app name and how to build its processor. */
 export interface ConsumerRole {
+  /** The role's key (`consume --role <name>`, `consumerMode.<name>`). */
+  name: 'dashboard' | 'archive';
   description: string;
   appName(settings: Settings): string;
   create(env: RoleEnv): Promise<RoleInstance>;

@@ -1,4 +1,4 @@
-import { archiveRole } from './archiveRole.ts';
+import { archiveRole } from '../archive/archiveRole.ts';
 import type { ConsumerRole } from './ConsumerRole.ts';
 import { dashboardRole } from '../dashboard/dashboardRole.ts';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../config/configSchema.ts';
-import type { ReaderOptions } from '../coordinator/ShardReader.ts';
+import type { ReaderOptions } from '../kinesis/ShardReader.ts';
 
 /** How a reader paces and sizes its GetRecords calls (the consumers and `audit --stream`). */
 export function readerOptions(c: Config['coordinator']): ReaderOptions {

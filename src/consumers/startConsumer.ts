@@ -6,6 +6,8 @@ import type { IteratorStart } from '../kinesis/KinesisReadPort.ts';
 import { sdkKinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { openConfiguredStore } from '../store/openStore.ts';
+import { createEfoSource } from '../kinesis/efo/createEfoSource.ts';
+import { efoRecordSource } from '../kinesis/efo/createRecordSource.ts';
 import type { ConsumerRole } from './ConsumerRole.ts';
 import { coordinatorOptions } from './coordinatorOptions.ts';
 
@@ -31,12 +33,15 @@ export async function startConsumer(settings: Settings, role: ConsumerRole, log:
   // Throttling is paced by the reader, not retried blindly by the SDK (its retries would count against the shard's limit).
   const kinesis = createKinesisClient(config, { retryLayer: 'ours' });
   const instance = await role.create({ settings, store, log });
+  const mode = config.consumerMode[role.name];
+  const efo = mode === 'efo' ? createEfoSource(config, role.appName(settings), log) : undefined;
   const handle = runConsumer({
+    mode,
     app: role.appName(settings),
     processor: instance.processor,
     options: coordinatorOptions(config.coordinator),
     initialPosition: initialPositionOf(settings),
-    deps: { store, leaseStore, kinesis: sdkKinesisReadPort(kinesis, config.stream.name), log, ...(observer ? { observer } : {}) },
+    deps: { store, leaseStore, kinesis: sdkKinesisReadPort(kinesis, config.stream.name), log, ...(observer ? { observer } : {}), ...(efo ? { records: efoRecordSource(efo) } : {}) },
     ...(workerId ? { workerId } : {}),
   });
   let stopped: Promise<void> | undefined;
@@ -48,6 +53,7 @@ export async function startConsumer(settings: Settings, role: ConsumerRole, log:
         await handle.stop();
         await instance.close();
         kinesis.destroy();
+        efo?.close();
         await store.close();
         await leaseStore.close();
       })();

@@ -1,4 +1,4 @@
-import { createReadCounters, type ReadCounters } from './ShardReader.ts';
+import { createReadCounters, type ReadCounters } from '../kinesis/ShardReader.ts';
 
 /** What one worker did since it started (read by tests, logs and /metrics). */
 export interface ConsumerCounters extends ReadCounters {

@@ -1,4 +1,4 @@
-import type { ReaderOptions } from './ShardReader.ts';
+import type { ReaderOptions } from '../kinesis/ShardReader.ts';
 
 export interface CoordinatorOptions extends ReaderOptions {
   leaseDurationMs: number;

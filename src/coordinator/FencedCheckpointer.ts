@@ -1,13 +1,12 @@
 import type { Logger } from '../log/createLogger.ts';
-import { StoreError } from '../store/StoreError.ts';
-import { backoffDelay } from '../util/retry.ts';
+import { backoffDelay, isMarkedRetriable, policies } from '../util/retry.ts';
 import type { Clock } from './Clock.ts';
 import type { ConsumerCounters } from './ConsumerCounters.ts';
 import { observeSafely, type ConsumerObserver } from './ConsumerObserver.ts';
 import type { LeaseKeeper, HeldLease } from './LeaseKeeper.ts';
-import { LeaseLostError } from './LeaseLostError.ts';
+import { CheckpointOrderError, LeaseLostError } from './LeaseLostError.ts';
 import type { LeaseRepository } from './LeaseRepository.ts';
-import { comparePosition, SHARD_END, type Position } from './position.ts';
+import { comparePosition, SHARD_END, type Position } from '../kinesis/position.ts';
 import type { ShardStats } from './ShardStats.ts';
 
 export interface FencedCheckpointerDeps<Tx> {
@@ -17,6 +16,8 @@ export interface FencedCheckpointerDeps<Tx> {
   keeper: LeaseKeeper<Tx>;
   lease: HeldLease;
   clock: Clock;
+  /** Aborted when the shard task stops or hands off: a failing commit then gets only `policies.storeCommitStopping`. */
+  stopping: AbortSignal;
   log: Logger;
   counters: Pick<ConsumerCounters, 'commits' | 'fencedCommits'>;
   stats: ShardStats;
@@ -37,7 +38,8 @@ export class FencedCheckpointer<Tx> {
   async commit<T>(upTo: Position, work?: (tx: Tx) => Promise<T>): Promise<T | undefined> {
     const { app, workerId, leases, keeper, lease, clock, counters, stats, observer } = this.d;
     const committed = this.committed;
-    if (committed && comparePosition(upTo, committed) < 0) throw new Error(`${lease.shardId}: checkpoint ${upTo.seq}/${upTo.sub} is behind ${committed.seq}/${committed.sub}`);
+    if (committed && comparePosition(upTo, committed) < 0) throw new CheckpointOrderError(`${lease.shardId}: checkpoint ${upTo.seq}/${upTo.sub} is behind ${committed.seq}/${committed.sub}`);
+    let triesWhileStopping = 0;
     for (let attempt = 1; ; attempt++) {
       if (lease.gone || keeper.abandoned) throw new LeaseLostError(app, lease.shardId, lease.epoch);
       const t0 = performance.now();
@@ -55,10 +57,13 @@ export class FencedCheckpointer<Tx> {
           keeper.markLost(lease, 'commit fenced off');
           throw err;
         }
-        if (!(err instanceof StoreError) || !err.retriable) throw err;
-        const wait = backoffDelay(attempt, { initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.5 });
-        this.d.log.warn({ err: err.message, attempt, waitMs: wait }, 'commit failed, retrying');
-        await clock.sleep(wait);
+        if (!isMarkedRetriable(err)) throw err;
+        const stopping = this.d.stopping.aborted;
+        if (stopping && ++triesWhileStopping > policies.storeCommitStopping.retries) throw err;
+        const wait = stopping ? backoffDelay(triesWhileStopping, policies.storeCommitStopping) : backoffDelay(attempt, policies.storeCommit);
+        this.d.log.warn({ err: (err as Error).message, attempt, waitMs: wait, stopping }, 'commit failed, retrying');
+        // A stop or hand-off ends the wait at once (then the few tries above); so does losing the lease.
+        await clock.sleep(wait, stopping ? lease.goneSignal : AbortSignal.any([this.d.stopping, lease.goneSignal]));
       }
     }
   }

@@ -1,12 +1,7 @@
 import type { LeaseView } from './leasePlanner.ts';
-import type { Position, SHARD_END } from './position.ts';
+import type { ShardInfo } from '../kinesis/KinesisReadPort.ts';
+import type { Position, SHARD_END } from '../kinesis/position.ts';
 
-export interface ShardInfo {
-  shardId: string;
-  parentIds: string[];
-  hashStart: string;
-  hashEnd: string;
-}
 
 export interface LeaseRow extends LeaseView {
   app: string;

@@ -1,8 +1,9 @@
 import type { SqlExecutor, Store, TransactionOptions } from '../store/Store.ts';
 import { dbNowMs, insertIgnore } from '../store/sql.ts';
-import type { CommitOptions, LeaseRepository, LeaseRow, ShardInfo, WorkerRow } from './LeaseRepository.ts';
+import type { ShardInfo } from '../kinesis/KinesisReadPort.ts';
+import type { CommitOptions, LeaseRepository, LeaseRow, WorkerRow } from './LeaseRepository.ts';
 import { CheckpointOrderError, LeaseLostError } from './LeaseLostError.ts';
-import { comparePosition, SHARD_END, type Position } from './position.ts';
+import { comparePosition, SHARD_END, type Position } from '../kinesis/position.ts';
 
 interface RawLease {
   app: string;

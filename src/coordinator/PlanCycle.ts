@@ -1,5 +1,5 @@
 import type { Logger } from '../log/createLogger.ts';
-import { StoreError } from '../store/StoreError.ts';
+import { isMarkedRetriable } from '../util/retry.ts';
 import type { Clock } from './Clock.ts';
 import type { ConsumerCounters } from './ConsumerCounters.ts';
 import type { HeldLease, LeaseKeeper } from './LeaseKeeper.ts';
@@ -26,7 +26,7 @@ export interface PlanCycleDeps<Tx> {
 /**
  * One planning cycle: read the lease table and the live workers by the repository's clock, notice
  * leases another worker took from this one, and carry out what `planLeases` decides — take free
- * or expired leases, steal at most one toward a balanced share, hand extra ones off.
+ * or expired leases, steal toward a balanced share (one lease per victim), hand extra ones off.
  */
 export class PlanCycle<Tx> {
   constructor(private readonly d: PlanCycleDeps<Tx>) {}
@@ -54,8 +54,8 @@ export class PlanCycle<Tx> {
         this.d.onTaken(keeper.hold(c.shardId, got.epoch, got.sentAt));
       }
     }
-    const steal = plan.steal;
-    if (steal && !keeper.get(steal.shardId) && !stopping.aborted) {
+    for (const steal of plan.steals) {
+      if (keeper.get(steal.shardId) || stopping.aborted) continue;
       const got = await this.tryClaim(steal.shardId, steal.epoch, steal.from);
       if (got !== undefined) {
         counters.leasesStolen++;
@@ -73,8 +73,8 @@ export class PlanCycle<Tx> {
       const got = await this.d.leases.claim(this.d.app, shardId, this.d.workerId, epoch, this.d.leaseDurationMs, from);
       return got === undefined ? undefined : { epoch: got, sentAt };
     } catch (err) {
-      if (!(err instanceof StoreError) || !err.retriable) throw err;
-      this.d.log.info({ shardId, err: err.message }, 'claim did not go through; trying again next cycle');
+      if (!isMarkedRetriable(err)) throw err;
+      this.d.log.info({ shardId, err: (err as Error).message }, 'claim did not go through; trying again next cycle');
       return undefined;
     }
   }

@@ -1,6 +1,6 @@
 import type { KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
-import { backoffDelay } from '../util/retry.ts';
+import { backoffDelay, isMarkedRetriable, policies } from '../util/retry.ts';
 import type { Clock } from './Clock.ts';
 import type { ConsumerCounters } from './ConsumerCounters.ts';
 import type { LeaseRepository } from './LeaseRepository.ts';
@@ -48,9 +48,12 @@ export class ShardDiscovery<Tx> {
           failures++;
           counters.shardSyncFailures++;
           this.requested = true;
-          const wait = backoffDelay(failures, { initialMs: takeIntervalMs, maxMs: Math.max(takeIntervalMs, shardSyncIntervalMs), factor: 2, jitter: 0.5 });
+          const wait = backoffDelay(failures, { ...policies.shardSync, initialMs: takeIntervalMs, maxMs: Math.max(takeIntervalMs, shardSyncIntervalMs) });
           retryAt = clock.now() + wait;
-          log[failures >= 3 ? 'warn' : 'info']({ err: err instanceof Error ? err.message : String(err), attempt: failures, waitMs: wait }, 'listing shards failed; lease work goes on, retrying');
+          // Lease work goes on from the lease table either way; an error that will not pass by itself (access denied) is loud.
+          const level = !isMarkedRetriable(err) ? 'error' : failures >= 3 ? 'warn' : 'info';
+          const { awsCode, throttled } = err as { awsCode?: string; throttled?: boolean };
+          log[level]({ err: err instanceof Error ? err.message : String(err), awsCode, throttled, attempt: failures, waitMs: wait }, 'listing shards failed; lease work goes on, retrying');
         }
       }
       await clock.sleep(takeIntervalMs, signal);

@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../store/Store.ts';
 import type { Logger } from '../log/createLogger.ts';
-import type { ConsumedRecord } from './deaggregate.ts';
-import type { Position } from './position.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
+import type { Position } from '../kinesis/position.ts';
 
 /** What a processor gets from the runtime for one lease. `Tx` is what a fenced commit hands its work (the SQL transaction in production). */
 export interface ShardContext<Tx = SqlExecutor> {

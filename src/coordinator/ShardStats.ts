@@ -1,4 +1,4 @@
-import { createReadCounters, type ReadCounters } from './ShardReader.ts';
+import { createReadCounters, type ReadCounters } from '../kinesis/ShardReader.ts';
 
 /** What one worker saw of one shard while it held the lease (read at scrape time by /metrics). */
 export interface ShardStats extends ReadCounters {

@@ -1,6 +1,6 @@
 import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
-import { backoffDelay } from '../util/retry.ts';
+import { backoffDelay, policies } from '../util/retry.ts';
 import type { ByteBudget } from './ByteBudget.ts';
 import type { Clock } from './Clock.ts';
 import type { ConsumerCounters } from './ConsumerCounters.ts';
@@ -11,7 +11,8 @@ import type { HeldLease, LeaseKeeper } from './LeaseKeeper.ts';
 import { LeaseLostError } from './LeaseLostError.ts';
 import type { LeaseRepository } from './LeaseRepository.ts';
 import type { ProcessorFactory, ShardContext, ShardProcessor } from './ShardProcessor.ts';
-import { ShardReader, type Fetched } from './ShardReader.ts';
+import type { Fetched } from '../kinesis/ShardReader.ts';
+import { pollingRecordSource, type RecordSourceFactory } from '../kinesis/RecordSource.ts';
 import { createShardStats, teeReadCounters, type ShardStats } from './ShardStats.ts';
 import { UncommittedBytes } from './UncommittedBytes.ts';
 
@@ -31,6 +32,8 @@ export interface ShardWorkerDeps<Tx> {
   observer?: ConsumerObserver | undefined;
   /** The worker's budget of fetched-but-uncommitted bytes, shared by its shard tasks (none: unbounded). */
   budget?: ByteBudget | undefined;
+  /** Where an attempt's records come from (default: polling GetRecords). */
+  records?: RecordSourceFactory | undefined;
   /** The shard ended: its children may be leasable now. */
   onShardEnded(): void;
 }
@@ -87,7 +90,8 @@ export class ShardWorker<Tx> {
   private async run(): Promise<void> {
     for (let round = 1; !this.over; round++) {
       const wait = await this.attempt(round);
-      if (wait === undefined) return;
+      // A failed attempt is restarted only while the task is meant to go on, never after a stop.
+      if (wait === undefined || this.signal.aborted) return;
       await this.d.clock.sleep(wait, this.signal);
     }
   }
@@ -103,7 +107,7 @@ export class ShardWorker<Tx> {
     }
     if (row.state === 'ended') return undefined;
     const shardLog = log.child({ shardId: held.shardId, epoch: held.epoch });
-    const checkpointer = new FencedCheckpointer({ app, workerId, leases, keeper, lease: held, clock, log: shardLog, counters, stats: this.stats, observer: this.d.observer });
+    const checkpointer = new FencedCheckpointer({ app, workerId, leases, keeper, lease: held, clock, stopping: this.signal, log: shardLog, counters, stats: this.stats, observer: this.d.observer });
     // This attempt's part of the worker's memory budget: what it fetched counts until a commit covers it.
     const account = this.d.budget?.open(held.shardId);
     const uncommitted = account && new UncommittedBytes(account);
@@ -123,7 +127,7 @@ export class ShardWorker<Tx> {
     };
     // One reader per attempt: when the attempt ends, its read-ahead is cancelled and never left dangling.
     const attempt = new AbortController();
-    const reader = new ShardReader({
+    const reader = (this.d.records ?? pollingRecordSource)({
       kinesis: this.d.kinesis,
       shardId: held.shardId,
       range: row.hashStart && row.hashEnd ? { start: BigInt(row.hashStart), end: BigInt(row.hashEnd) } : undefined,
@@ -144,7 +148,7 @@ export class ShardWorker<Tx> {
       pending = reader.next();
       while (pending) {
         const batch: Fetched = await pending;
-        uncommitted?.hold(batch.records, batch.bytes);
+        uncommitted?.hold(batch.records, batch.bytes ?? 0);
         if (this.signal.aborted) break;
         // Read ahead while the processor works on this batch.
         pending = batch.end ? undefined : reader.next();
@@ -177,7 +181,7 @@ export class ShardWorker<Tx> {
       }
       counters.processorErrors++;
       processor?.leaseLost?.();
-      const wait = backoffDelay(round, { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.3 });
+      const wait = backoffDelay(round, policies.shardRestart);
       log.error({ shardId: held.shardId, err: err instanceof Error ? err.message : String(err), attempt: round, waitMs: wait }, 'shard processing failed; restarting from the checkpoint');
       return wait;
     } finally {

@@ -1,6 +1,6 @@
 import type { BudgetAccount } from './ByteBudget.ts';
-import type { ConsumedRecord } from './deaggregate.ts';
-import { comparePosition, type Position } from './position.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
+import { comparePosition, type Position } from '../kinesis/position.ts';
 
 interface HeldBatch {
   /** Positions of the batch's records, in order (references to the records' own strings). */

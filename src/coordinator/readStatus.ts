@@ -3,7 +3,7 @@ import type { Store } from '../store/Store.ts';
 import { isMissingTable } from '../store/StoreError.ts';
 import type { LeaseRow, WorkerRow } from './LeaseRepository.ts';
 import { LeaseStore } from './LeaseStore.ts';
-import { formatPosition } from './position.ts';
+import { formatPosition } from '../kinesis/position.ts';
 
 export interface ShardStatus {
   app: string;
@@ -23,6 +23,8 @@ export interface WorkerStatus {
   app: string;
   workerId: string;
   info: string;
+  /** How the worker reads its shards: polling GetRecords or enhanced fan-out (from its heartbeat). */
+  mode: 'polling' | 'efo';
   live: boolean;
   lastHeartbeatMsAgo: number;
   upMs: number;
@@ -59,7 +61,8 @@ export function buildStatus(leases: LeaseRow[], workers: WorkerRow[], now: numbe
   const workerStatus: WorkerStatus[] = workers.map((w) => ({
     app: w.app,
     workerId: w.workerId,
-    info: w.info,
+    info: w.info.replace(/ · (polling|efo)$/, ''),
+    mode: / · efo$/.test(w.info) ? 'efo' : 'polling',
     live: w.heartbeatAt > now - leaseDurationMs,
     lastHeartbeatMsAgo: now - w.heartbeatAt,
     upMs: now - w.startedAt,
@@ -101,7 +104,7 @@ export function formatStatus(s: StatusSnapshot): string {
     const cp = x.checkpoint.length > 34 ? '…' + x.checkpoint.slice(-33) : x.checkpoint;
     shardRows.push([x.app, x.shardId, x.state, x.owner ?? '-', String(x.epoch), lease, cp, ms(x.millisBehindLatest), x.parents.join(',') || '-']);
   }
-  const workerRows = [['APP', 'WORKER', 'LIVE', 'HEARTBEAT', 'UP', 'SHARDS', 'HOST']];
-  for (const w of s.workers) workerRows.push([w.app, w.workerId, w.live ? 'yes' : 'no', `${ms(w.lastHeartbeatMsAgo)} ago`, ms(w.upMs), String(w.shards.length), w.info]);
+  const workerRows = [['APP', 'WORKER', 'MODE', 'LIVE', 'HEARTBEAT', 'UP', 'SHARDS', 'HOST']];
+  for (const w of s.workers) workerRows.push([w.app, w.workerId, w.mode, w.live ? 'yes' : 'no', `${ms(w.lastHeartbeatMsAgo)} ago`, ms(w.upMs), String(w.shards.length), w.info]);
   return `${table(shardRows)}\n\n${s.workers.length ? table(workerRows) : 'No live workers.'}\n`;
 }

@@ -16,11 +16,9 @@ import type { ProcessorFactory } from './ShardProcessor.ts';
 import { ShardDiscovery } from './ShardDiscovery.ts';
 import type { ShardStats } from './ShardStats.ts';
 import { ShardWorker } from './ShardWorker.ts';
+import type { RecordSourceFactory } from '../kinesis/RecordSource.ts';
 import { runEvery } from './runEvery.ts';
 import { verifyStreamIdentity } from './verifyStreamIdentity.ts';
-
-// Kept while src/dashboard/ and bench/ (others' work in progress) still import the processor contract from here.
-export type { ProcessorFactory, ShardContext, ShardProcessor } from './ShardProcessor.ts';
 
 interface CommonDeps {
   kinesis: KinesisReadPort;
@@ -28,6 +26,8 @@ interface CommonDeps {
   /** The worker's clock: timers, waits and its own view of lease expiry (default: the system clock). */
   clock?: Clock;
   observer?: ConsumerObserver;
+  /** Where each shard's records come from: polling (the default) or enhanced fan-out. */
+  records?: RecordSourceFactory;
 }
 
 /** Production wiring: the lease table in SQL, commits in the same transaction as the processor's writes. */
@@ -50,6 +50,8 @@ export interface RunConsumerInput<Tx, Deps> {
   initialPosition: IteratorStart;
   deps: Deps;
   workerId?: string;
+  /** How this worker reads (shown by `centos status`; default polling). */
+  mode?: 'polling' | 'efo';
 }
 
 export interface ConsumerHandle {
@@ -83,7 +85,7 @@ export function runConsumer<Tx>(input: RunConsumerInput<Tx, SqlConsumerDeps | Re
   const workers = new Map<string, ShardWorker<Tx>>();
   const budget = o.memoryBudgetBytes ? new ByteBudget(o.memoryBudgetBytes) : undefined;
 
-  const keeper = new LeaseKeeper({ app, workerId: me, leases, clock, log, counters, leaseDurationMs: o.leaseDurationMs, renewIntervalMs: o.renewIntervalMs, info: `${hostname()} pid ${process.pid}` });
+  const keeper = new LeaseKeeper({ app, workerId: me, leases, clock, log, counters, leaseDurationMs: o.leaseDurationMs, renewIntervalMs: o.renewIntervalMs, info: `${hostname()} pid ${process.pid} · ${input.mode ?? 'polling'}` });
   const discovery = new ShardDiscovery({ app, kinesis: deps.kinesis, leases, clock, log, counters, takeIntervalMs: o.takeIntervalMs, shardSyncIntervalMs: o.shardSyncIntervalMs });
   const work = (lease: HeldLease) => {
     const worker = new ShardWorker(lease, {
@@ -100,6 +102,7 @@ export function runConsumer<Tx>(input: RunConsumerInput<Tx, SqlConsumerDeps | Re
       counters,
       observer: deps.observer,
       budget,
+      records: deps.records,
       onShardEnded: () => discovery.request(),
     });
     workers.set(lease.shardId, worker);

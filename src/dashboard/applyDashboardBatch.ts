@@ -1,4 +1,4 @@
-import type { ConsumedRecord } from '../coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../kinesis/deaggregate.ts';
 import type { SqlExecutor } from '../store/Store.ts';
 import { inChunks, insertIgnore, upsertSql, valuesList } from '../store/sql.ts';
 import { decodeEventRecord } from './decodeEventRecord.ts';
@@ -56,15 +56,11 @@ export async function applyDashboardBatch(tx: SqlExecutor, app: string, records:
     fresh.push({ event: decoded.event, shardId: r.shardId, seq: r.seq, sub: r.sub });
   }
 
-  const existing = new Set<string>();
+  // One statement per chunk in the common case: INSERT IGNORE, and only a chunk that lost rows to
+  // existing eventIds is read back. A row stored at this record's own stream position was inserted
+  // just now: the fence never applies a position twice (a committed batch is skipped, an older one refused).
+  const applied: AppliedEvent[] = [];
   await inChunks(fresh, CHUNK, async (chunk) => {
-    const rows = await tx.query<{ event_id: string }>(`SELECT event_id FROM events WHERE event_id IN (${chunk.map(() => '?').join(', ')})`, chunk.map((a) => a.event.eventId));
-    for (const row of rows) existing.add(row.event_id);
-  });
-  const applied = fresh.filter((a) => !existing.has(a.event.eventId));
-  duplicates += fresh.length - applied.length;
-
-  await inChunks(applied, CHUNK, async (chunk) => {
     const params = chunk.flatMap(({ event: e, shardId, seq, sub }) => [
       e.eventId,
       e.userid,
@@ -80,8 +76,22 @@ export async function applyDashboardBatch(tx: SqlExecutor, app: string, records:
       sub,
       now,
     ]);
-    await tx.execute(`INSERT INTO events (${EVENT_COLS.join(', ')}) VALUES ${valuesList(chunk.length, EVENT_COLS.length)}`, params);
+    const { affectedRows } = await tx.execute(`${insertIgnore(d)} INTO events (${EVENT_COLS.join(', ')}) VALUES ${valuesList(chunk.length, EVENT_COLS.length)}`, params);
+    if (affectedRows === chunk.length) {
+      applied.push(...chunk);
+      return;
+    }
+    const rows = await tx.query<{ event_id: string; shard_id: string; seq: string; sub: number | string }>(
+      `SELECT event_id, shard_id, seq, sub FROM events WHERE event_id IN (${chunk.map(() => '?').join(', ')})`,
+      chunk.map((a) => a.event.eventId),
+    );
+    const at = new Map(rows.map((r) => [r.event_id, r]));
+    for (const a of chunk) {
+      const r = at.get(a.event.eventId);
+      if (r && r.shard_id === a.shardId && r.seq === a.seq && Number(r.sub) === a.sub) applied.push(a);
+    }
   });
+  duplicates += fresh.length - applied.length;
 
   const userIds = [...new Set(applied.map((a) => a.event.userid))];
   const current = new Map<string, UserState>();

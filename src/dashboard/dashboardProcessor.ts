@@ -1,4 +1,4 @@
-import type { ShardContext, ShardProcessor } from '../coordinator/runConsumer.ts';
+import type { ShardContext, ShardProcessor } from '../coordinator/ShardProcessor.ts';
 import { applyDashboardBatch, type BatchStats } from './applyDashboardBatch.ts';
 
 export interface DashboardCounters extends BatchStats {

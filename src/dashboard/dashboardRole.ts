@@ -2,6 +2,7 @@ import type { ConsumerRole } from '../consumers/ConsumerRole.ts';
 import type { DashboardCounters } from './dashboardProcessor.ts';
 
 export const dashboardRole: ConsumerRole = {
+  name: 'dashboard',
   description: 'de-duplicate events and apply them in per-user order to the dashboard DB (app: apps.dashboard)',
   appName: (settings) => settings.config.apps.dashboard,
   async create(env) {

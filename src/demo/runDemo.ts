@@ -24,6 +24,8 @@ export interface DemoOptions {
   out: (line: string) => void;
   /** Run on the faithful local Kinesis (AWS limits, quotas, expiry); with chaos also on-demand resharding. */
   faithful: boolean;
+  /** The dashboard and archive read by enhanced fan-out (needs the faithful local Kinesis). */
+  efo?: boolean;
   /** Seconds between files of the continuous generator. */
   fileEveryMs?: number;
   rowsPerFile?: number;
@@ -68,6 +70,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       CENTOS_SERVER_PORT: String(o.port),
       CENTOS_SCHEDULER_INTERVAL_MS: '2000',
       CENTOS_SCHEDULER_LEASE_DURATION_MS: '5000',
+      ...(o.efo ? { CENTOS_CONSUMER_MODE_DASHBOARD: 'efo', CENTOS_CONSUMER_MODE_ARCHIVE: 'efo' } : {}),
     },
   });
 
@@ -76,7 +79,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   let chaosKills = 0;
   try {
     await runSetup(settings, { log: o.log });
-    o.out(`embedded Kinesis ${stack.kinesisEndpoint}${stack.proxy ? ` (faithful: AWS limits, quotas, expiry${o.chaos ? ', on-demand resharding' : ''})` : ''} · S3 ${stack.s3Endpoint} · DB ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    o.out(`embedded Kinesis ${stack.kinesisEndpoint}${stack.proxy ? ` (faithful: AWS limits, quotas, expiry${o.chaos ? ', on-demand resharding' : ''}${o.efo ? '; consumers read by enhanced fan-out' : ''})` : ''} · S3 ${stack.s3Endpoint} · DB ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
     procs.start('generate', ['generate', '1000000', String(o.rowsPerFile ?? 500), '--interval-ms', String(o.fileEveryMs ?? 2000), '--duplicates', '0.05', '--users', '500']);
     // Each role serves its own /metrics on a port fixed for the run, so a restarted worker keeps its URL.
     const metricsUrls: string[] = [];

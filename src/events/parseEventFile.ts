@@ -52,10 +52,11 @@ export function parseEventFile(text: string, file: string): ParsedFile {
   const trimmed = body.trimStart();
   const records: ParsedRecord[] = [];
   const invalid: InvalidRecord[] = [];
-  const take = (raw: unknown, position: number, rawText: () => string): void => {
+  /** `line`: the record's text in JSON Lines (an array item's text is made again only if it is invalid). */
+  const take = (raw: unknown, position: number, line?: string): void => {
     const r = normalizeEvent(raw, file, position);
     if (r.ok) records.push({ position, event: r.event });
-    else invalid.push({ position, reason: r.reason, raw: rawText() });
+    else invalid.push({ position, reason: r.reason, raw: line ?? JSON.stringify(raw) ?? String(raw) });
   };
 
   if (trimmed.startsWith('[')) {
@@ -67,7 +68,7 @@ export function parseEventFile(text: string, file: string): ParsedFile {
       throw new FileFormatError(`not valid JSON: ${(err as Error).message}${endsEarly ? ' (the file ends before the array does)' : ''}`, endsEarly);
     }
     if (!Array.isArray(items)) throw new FileFormatError('expected a JSON array of events');
-    items.forEach((item, i) => take(item, i, () => JSON.stringify(item) ?? String(item)));
+    for (let i = 0; i < items.length; i++) take(items[i], i);
     return { format: 'json-array', records, invalid };
   }
   if (trimmed === '') return { format: 'empty', records, invalid };
@@ -91,7 +92,7 @@ export function parseEventFile(text: string, file: string): ParsedFile {
       position++;
       continue;
     }
-    take(raw, position, () => l);
+    take(raw, position, l);
     position++;
   }
   return { format: 'json-lines', records, invalid, ...(cutTail ? { cutTail } : {}) };

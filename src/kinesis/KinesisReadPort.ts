@@ -1,7 +1,15 @@
-import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
 import { clientEndpoint } from '../aws/awsClients.ts';
-import type { ShardInfo } from '../coordinator/LeaseRepository.ts';
 import { kinesisCall } from './KinesisError.ts';
+import { listShards, parentsOf } from './listShards.ts';
+
+/** A shard as the coordinator leases it: its parents (split or merge) and its hash-key range. */
+export interface ShardInfo {
+  shardId: string;
+  parentIds: string[];
+  hashStart: string;
+  hashEnd: string;
+}
 
 export interface RawRecord {
   sequenceNumber: string;
@@ -45,22 +53,12 @@ export function sdkKinesisReadPort(client: KinesisClient, streamName: string): K
       return { arn: d?.StreamARN ?? '', createdMs: d?.StreamCreationTimestamp?.getTime() ?? 0 };
     },
     async listShards() {
-      const shards: ShardInfo[] = [];
-      let token: string | undefined;
-      do {
-        // With a NextToken, ListShards must not name the stream.
-        const r = await kinesisCall('ListShards', endpoint, () => client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName })));
-        for (const s of r.Shards ?? []) {
-          shards.push({
-            shardId: s.ShardId!,
-            parentIds: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => Boolean(p)),
-            hashStart: s.HashKeyRange?.StartingHashKey ?? '',
-            hashEnd: s.HashKeyRange?.EndingHashKey ?? '',
-          });
-        }
-        token = r.NextToken;
-      } while (token);
-      return shards;
+      return (await listShards(client, streamName)).map((s) => ({
+        shardId: s.ShardId!,
+        parentIds: parentsOf(s),
+        hashStart: s.HashKeyRange?.StartingHashKey ?? '',
+        hashEnd: s.HashKeyRange?.EndingHashKey ?? '',
+      }));
     },
     async getShardIterator(shardId, start) {
       const r = await kinesisCall('GetShardIterator', endpoint, () =>

@@ -7,8 +7,8 @@ import { createKinesisClient } from '../aws/awsClients.ts';
 import { awsErrorName } from '../aws/awsErrors.ts';
 import { configSchema } from '../config/configSchema.ts';
 import type { Logger } from '../log/createLogger.ts';
-import { kinesisPortFrom } from '../produce/KinesisPort.ts';
-import { buildShardMap, hashKeyOf, shardIndexFor, type ShardDescription, type ShardMap } from '../produce/shardMap.ts';
+import { kinesisWritePortFrom } from '../kinesis/KinesisWritePort.ts';
+import { buildShardMap, hashKeyOf, shardIndexFor, type ShardDescription, type ShardMap } from '../kinesis/shardMap.ts';
 import { TokenBucket } from '../produce/TokenBucket.ts';
 import { admitCall } from './admitCall.ts';
 import { CONTROL_PLANE_QUOTAS, quotaKey } from './controlPlaneQuotas.ts';
@@ -198,7 +198,7 @@ export async function startLimitProxy(o: LimitProxyOptions): Promise<LimitProxy>
   const readCalls = new ShardCallCounts();
   const upstream = new URL(o.upstream);
   const client = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: o.upstream } }), { retryLayer: 'ours' });
-  const kinesis = kinesisPortFrom(client);
+  const kinesis = kinesisWritePortFrom(client);
   const maps = new Map<string, { map: ShardMap; at: number }>();
   const writeBuckets = new Map<string, { bytes: TokenBucket; records: TokenBucket }>();
   /** stream/shard → bytes written since the last on-demand look */

@@ -33,9 +33,25 @@ export class TokenBucket {
 
   /** Milliseconds until `n` tokens are available (0 if now; Infinity if n exceeds the capacity). */
   msUntil(n: number, now: number): number {
-    const have = this.available(now);
-    if (have >= n) return 0;
-    if (n > this.capacity) return Infinity;
-    return Math.ceil(((n - have) * 1000) / this.ratePerSec);
+    return tokenWaitMs(this.view(now), n);
   }
+
+  /** The bucket's state at `now`, for the pure send policies. */
+  view(now: number): BucketView {
+    return { available: this.available(now), capacity: this.capacity, ratePerSec: this.ratePerSec };
+  }
+}
+
+/** A token bucket's state at one moment. */
+export interface BucketView {
+  available: number;
+  capacity: number;
+  ratePerSec: number;
+}
+
+/** Milliseconds until a bucket in state `b` holds `n` tokens (0 if it does; Infinity if n exceeds its capacity). */
+export function tokenWaitMs(b: BucketView, n: number): number {
+  if (b.available >= n) return 0;
+  if (n > b.capacity) return Infinity;
+  return Math.ceil(((n - b.available) * 1000) / b.ratePerSec);
 }

@@ -1,5 +1,5 @@
-import type { PutResultEntry } from './KinesisPort.ts';
-import { rangeHolds, type ShardRange } from './shardMap.ts';
+import type { PutResultEntry } from '../kinesis/KinesisWritePort.ts';
+import { rangeHolds, type ShardRange } from '../kinesis/shardMap.ts';
 
 /** What the producer sent as one Kinesis record. */
 export interface SentRecord {
@@ -34,29 +34,28 @@ export interface PutOutcome {
  */
 export function classifyPutResult(sent: readonly SentRecord[], results: readonly PutResultEntry[], shards: ReadonlyMap<string, Pick<ShardRange, 'start' | 'end'>>): PutOutcome {
   const out: PutOutcome = { acked: [], misplaced: [], unknownShard: [], failed: [], throttled: 0, staleMap: false };
-  results.forEach((r, index) => {
+  for (let index = 0; index < results.length; index++) {
+    const r = results[index]!;
     if (r.errorCode) {
       out.failed.push({ index, errorCode: r.errorCode });
       if (r.errorCode === 'ProvisionedThroughputExceededException') out.throttled++;
-      return;
+      continue;
     }
     const s = sent[index]!;
     if (s.shardId !== undefined && r.shardId !== undefined && r.shardId !== s.shardId) out.staleMap = true;
     if (r.shardId === undefined) {
       out.acked.push(index);
-      return;
+      continue;
     }
     const range = shards.get(r.shardId);
     if (!range) {
       out.unknownShard.push(index);
-      return;
+      continue;
     }
-    const users: number[] = [];
-    s.userHashes.forEach((h, i) => {
-      if (!rangeHolds(range, h)) users.push(i);
-    });
-    if (users.length === 0) out.acked.push(index);
-    else out.misplaced.push({ index, users });
-  });
+    let users: number[] | undefined;
+    for (let i = 0; i < s.userHashes.length; i++) if (!rangeHolds(range, s.userHashes[i]!)) (users ??= []).push(i);
+    if (users) out.misplaced.push({ index, users });
+    else out.acked.push(index);
+  }
   return out;
 }

@@ -8,7 +8,7 @@ import { registerProducerMetrics } from '../metrics/producerMetrics.ts';
 import type { Health } from '../metrics/startMetricsServer.ts';
 import { formatProgress } from './formatProgress.ts';
 import { KinesisProducer } from './KinesisProducer.ts';
-import { kinesisPortFrom } from './KinesisPort.ts';
+import { kinesisWritePortFrom } from '../kinesis/KinesisWritePort.ts';
 import { createProducerCounters, type ProducerCounters } from './ProducerCounters.ts';
 import { runProducer, type ProducerInput, type RunProducerResult } from './runProducer.ts';
 
@@ -31,7 +31,7 @@ export async function produceInput(
   const log = o.log.child({ component: 'produce' });
   const counters = createProducerCounters();
   const client = createKinesisClient(config, { retryLayer: 'ours', maxSockets: config.producer.maxConcurrentCalls + 2 });
-  const producer = new KinesisProducer({ ...config.producer, streamName: config.stream.name, endpoint: kinesisEndpoint(config) }, { kinesis: kinesisPortFrom(client), counters, log });
+  const producer = new KinesisProducer({ ...config.producer, streamName: config.stream.name, endpoint: kinesisEndpoint(config) }, { kinesis: kinesisWritePortFrom(client), counters, log });
   const oldestUnackedAgeMs = () => {
     const at = producer.oldestUnackedAt();
     return at === undefined ? undefined : Date.now() - at;

@@ -17,13 +17,18 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
  * 'changing' when it grew, shrank or was modified while it was being read.
  */
 export async function readInputFile(file: string): Promise<{ text: string; identity: FileIdentity } | 'changing'> {
+  const got = await readIdentified(file);
+  return got === 'changing' ? got : { text: got.bytes.toString('utf8'), identity: got.identity };
+}
+
+async function readIdentified(file: string): Promise<{ bytes: Buffer; identity: FileIdentity } | 'changing'> {
   const fh = await open(file, 'r');
   try {
     const before = await fh.stat();
     const bytes = await fh.readFile();
     const after = await fh.stat();
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || bytes.length !== after.size) return 'changing';
-    return { text: bytes.toString('utf8'), identity: { dev: after.dev, ino: after.ino, size: after.size, mtimeMs: after.mtimeMs, sha256: sha256(bytes) } };
+    return { bytes, identity: { dev: after.dev, ino: after.ino, size: after.size, mtimeMs: after.mtimeMs, sha256: sha256(bytes) } };
   } finally {
     await fh.close();
   }
@@ -39,6 +44,7 @@ export async function stillSameFile(file: string, identity: FileIdentity): Promi
     throw err;
   }
   if (st.dev !== identity.dev || st.ino !== identity.ino || st.size !== identity.size || st.mtimeMs !== identity.mtimeMs) return false;
-  const again = await readInputFile(file);
+  // Only the identity is compared: the bytes are never decoded.
+  const again = await readIdentified(file);
   return again !== 'changing' && again.identity.sha256 === identity.sha256;
 }

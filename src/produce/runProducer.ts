@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
 import { describeCause, FileIoError } from '../errors.ts';
 import { serializeEvent } from '../events/eventSchema.ts';
 import { FileFormatError, parseEventFile, type ParsedFile } from '../events/parseEventFile.ts';
@@ -68,6 +68,9 @@ interface Read {
   text: string;
   identity?: FileIdentity;
 }
+
+/** Events handed to the producer between two turns of the event loop while a file is read. */
+const YIELD_EVERY = 1000;
 
 function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException)?.code;
@@ -144,6 +147,8 @@ export async function runProducer(o: RunProducerOptions): Promise<RunProducerRes
     const got = given !== undefined ? { text: given } : await read(file, name);
     if (got === undefined || got === 'wait') return got;
     const { identity } = got;
+    // Settle what Kinesis answered meanwhile (and send on) before parsing holds the thread.
+    await nextTurn();
     let parsed: ParsedFile;
     try {
       parsed = parseEventFile(got.text, name);
@@ -184,8 +189,12 @@ export async function runProducer(o: RunProducerOptions): Promise<RunProducerRes
     log.debug({ file: name, events: parsed.records.length }, 'file read; sending its events');
     job.total = parsed.records.length;
     job.empty = parsed.format === 'empty';
-    for (const r of parsed.records) {
+    for (let i = 0; i < parsed.records.length; i++) {
+      const r = parsed.records[i]!;
       if (!producer.hasRoom()) await Promise.race([producer.waitForRoom(), aborted]);
+      // A big file is handed over in slices, so acknowledgements are settled and the next calls
+      // sent while it is read, instead of Kinesis idling until the whole file is in the buffer.
+      else if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
       if (signal.aborted) return job;
       producer.add(r.event.userid, Buffer.from(serializeEvent(r.event)), job, r.position);
     }

@@ -44,6 +44,11 @@ export const policies = {
   storeRead: { retries: Infinity, initialMs: 500, maxMs: 10_000, factor: 2, jitter: 0.5 },
   /** A fenced commit (checkpoint + work) that failed retriably: tried again while the lease is held. */
   storeCommit: { retries: Infinity, initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.5 },
+  /**
+   * The same while the shard task stops (shutdown, hand-off): a few quick tries, then it gives up
+   * and the next owner reads again from the checkpoint, so stopping never waits out an outage.
+   */
+  storeCommitStopping: { retries: 3, initialMs: 100, maxMs: 1_000, factor: 2, jitter: 0.5 },
   /** A shard's processing failed: restarted from the checkpoint while the lease is held. */
   shardRestart: { retries: Infinity, initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.3 },
   /** Shard discovery failed: lease work goes on. Defaults of `coordinator.takeIntervalMs` / `shardSyncIntervalMs`, which replace them. */

@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { decodeArchiveLine, encodeArchiveLine } from '../../src/archive/archiveLine.ts';
 import { buildArchiveBody, readArchiveBody } from '../../src/archive/buildArchiveObject.ts';
-import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../../src/kinesis/deaggregate.ts';
 import { serializeEvent, type UserEvent } from '../../src/events/eventSchema.ts';
 
 const event: UserEvent = { eventId: 'e-1', userid: 'u-1', fullName: 'Ada "Quote" Lovelace', gender: 'F', relationshipStatus: 'have cats', activityType: 'CommentAdded', activityMetadata: 'line\nbreak é', activityTimestamp: '2024-01-02T03:04:05.000Z', userSeq: 3 };
@@ -47,9 +47,9 @@ describe('archive lines', () => {
 describe('archive object bodies', () => {
   const lines = Array.from({ length: 50 }, (_, i) => encodeArchiveLine(rec(Buffer.from(serializeEvent({ ...event, eventId: `e-${i}` })), i)).line);
 
-  it('gzip round-trips and is deterministic (no name, no mtime, fixed OS byte)', () => {
-    const a = buildArchiveBody(lines, 'gzip');
-    const b = buildArchiveBody([...lines], 'gzip');
+  it('gzip round-trips and is deterministic (no name, no mtime, fixed OS byte)', async () => {
+    const a = await buildArchiveBody(lines, 'gzip');
+    const b = await buildArchiveBody([...lines], 'gzip');
     assert.deepEqual(a.body, b.body);
     assert.equal(a.sha256, b.sha256);
     assert.equal(a.body.readUInt32LE(4), 0, 'mtime 0');
@@ -59,8 +59,8 @@ describe('archive object bodies', () => {
     assert.equal(gunzipSync(a.body).byteLength, a.rawBytes);
   });
 
-  it('none stores the JSON Lines as they are', () => {
-    const a = buildArchiveBody(lines, 'none');
+  it('none stores the JSON Lines as they are', async () => {
+    const a = await buildArchiveBody(lines, 'none');
     assert.equal(a.body.toString(), lines.join('\n') + '\n');
     assert.deepEqual(readArchiveBody(a.body, 'none'), lines);
   });

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ByteBudget } from '../../src/coordinator/ByteBudget.ts';
-import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
-import type { Position } from '../../src/coordinator/position.ts';
+import type { ConsumedRecord } from '../../src/kinesis/deaggregate.ts';
+import type { Position } from '../../src/kinesis/position.ts';
 import { UncommittedBytes } from '../../src/coordinator/UncommittedBytes.ts';
 
 const at = (seq: string, sub = 0, last = true): Position => ({ seq, sub, last });

@@ -3,7 +3,7 @@ import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand,
 import { after, before, describe, it } from 'node:test';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { configSchema } from '../../src/config/configSchema.ts';
-import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../../src/kinesis/deaggregate.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
 import { resetLeases } from '../../src/coordinator/resetLeases.ts';
 import type { CoordinatorOptions } from '../../src/coordinator/CoordinatorOptions.ts';

@@ -67,7 +67,9 @@ describe('one worker partitioned from MySQL in the middle of a commit', () => {
     await waitFor('stuck owns every shard', () => a.shards().length === 4);
     const b = startWorker(e, 'healthy-b');
     const c = startWorker(e, 'healthy-c');
-    await waitFor('balanced', () => a.shards().length === 2 && b.shards().length === 1 && c.shards().length === 1, 60_000);
+    // Balanced: 1 or 2 each (which worker keeps 2 depends on where the planner's steals land).
+    const all = [a, b, c];
+    await waitFor('balanced', () => all.every((w) => w.shards().length >= 1 && w.shards().length <= 2) && all.reduce((n, w) => n + w.shards().length, 0) === 4, 60_000);
 
     // The partition starts right after the stuck worker's fence statement: its row lock stays on the server.
     const partitioned = proxy.blackholeAfterQuery((sql) => sql.startsWith('UPDATE leases SET checkpoint_seq'));
@@ -79,7 +81,8 @@ describe('one worker partitioned from MySQL in the middle of a commit', () => {
     const leases = new LeaseStore(e.store);
     const atPartition = await leases.listLeases('test-app');
     const stuckShards = atPartition.filter((l) => l.owner === 'stuck');
-    assert.equal(stuckShards.length, 2);
+    assert.equal(stuckShards.length, a.shards().length);
+    assert.ok(stuckShards.length >= 1);
 
     // Records for the healthy workers' shards, sent while the stuck transaction holds its lock.
     const more = await putRecords(e, { keys: 40, perKey: 5, startN: 5 });
@@ -106,7 +109,7 @@ describe('one worker partitioned from MySQL in the middle of a commit', () => {
     const now = await leases.listLeases('test-app');
     for (const s of stuckShards) assert.equal(now.find((l) => l.shardId === s.shardId)!.epoch, s.epoch, `${s.shardId} was not taken before its lease expired`);
 
-    await waitFor('the stuck worker marks its leases lost although its queries hang', () => a.counters.leasesLost >= 2, 60_000);
+    await waitFor('the stuck worker marks its leases lost although its queries hang', () => a.counters.leasesLost >= stuckShards.length, 60_000);
     await waitFor(
       'the stuck shards taken over',
       async () => (await leases.listLeases('test-app')).filter((l) => stuckShards.some((s) => s.shardId === l.shardId)).every((l) => l.owner !== null && l.owner !== 'stuck'),

@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { userEvent } from '../helpers/userEvent.ts';
 import { clipText, decodeEventRecord } from '../../src/dashboard/decodeEventRecord.ts';
-import { type AppliedEvent } from '../../src/dashboard/planUserUpdates.ts';
-import { serializeEvent, type UserEvent } from '../../src/events/eventSchema.ts';
+import { serializeEvent } from '../../src/events/eventSchema.ts';
 
 const ev = userEvent;
-const at = (e: UserEvent, seq = '1'): AppliedEvent => ({ event: e, shardId: 's', seq, sub: 0 });
 
 describe('decodeEventRecord', () => {
   it('accepts a serialized event, including SQL metacharacters as plain data', () => {

@@ -6,7 +6,7 @@ import type { ArchiveLine } from '../../src/archive/archiveLine.ts';
 import type { ObjectStore } from '../../src/archive/ObjectStore.ts';
 import { replayArchive } from '../../src/archive/replayArchive.ts';
 import { s3ObjectStore } from '../../src/archive/s3ObjectStore.ts';
-import { compareSeq } from '../../src/coordinator/position.ts';
+import { compareSeq } from '../../src/kinesis/position.ts';
 import type { CoordinatorOptions } from '../../src/coordinator/CoordinatorOptions.ts';
 import { runConsumer, type ConsumerHandle } from '../../src/coordinator/runConsumer.ts';
 import { serializeEvent, type UserEvent } from '../../src/events/eventSchema.ts';

@@ -4,7 +4,7 @@ import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import path from 'node:path';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import type { Settings } from '../../src/config/loadConfig.ts';
-import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../../src/kinesis/deaggregate.ts';
 import type { CoordinatorOptions } from '../../src/coordinator/CoordinatorOptions.ts';
 import { runConsumer, type ConsumerHandle } from '../../src/coordinator/runConsumer.ts';
 import type { ShardContext, ShardProcessor } from '../../src/coordinator/ShardProcessor.ts';

@@ -1,5 +1,5 @@
 import { waitFor } from './waitFor.ts';
-import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, ListShardsCommand, ListStreamsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -11,6 +11,12 @@ import { configSchema } from '../../src/config/configSchema.ts';
 
 export interface KinesisMock {
   endpoint: string;
+  /** The same server over TLS (self-signed certificate `kinesis-local/server.json`); HTTP/2 by ALPN. */
+  tlsEndpoint: string;
+  /** An SDK client on `endpoint` (one attempt per call), destroyed by `close`. */
+  client: KinesisClient;
+  /** Creates a stream and waits until it is ACTIVE (bounded poll). */
+  createStream(name: string, shards?: number): Promise<{ arn: string; shardIds: string[] }>;
   /** What the mock printed, for failure messages. */
   output(): string;
   close(): Promise<void>;
@@ -81,5 +87,21 @@ export async function startKinesisMock(o: { readyTimeoutMs?: number } = {}): Pro
   } finally {
     client.destroy();
   }
-  return { endpoint, output: () => out, close };
+  const api = createKinesisClient(configSchema.parse({ aws: { kinesisEndpoint: endpoint } }), { retryLayer: 'ours' });
+  const createStream = async (name: string, shards = 1) => {
+    await api.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+    let arn = '';
+    await waitFor(`stream ${name} ACTIVE`, async () => {
+      const d = (await api.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
+      arn = d?.StreamARN ?? '';
+      return d?.StreamStatus === 'ACTIVE';
+    });
+    const shardIds = ((await api.send(new ListShardsCommand({ StreamName: name }))).Shards ?? []).map((x) => x.ShardId!);
+    return { arn, shardIds };
+  };
+  const closeAll = async () => {
+    api.destroy();
+    await close();
+  };
+  return { endpoint, tlsEndpoint: `https://127.0.0.1:${tls}`, client: api, createStream, output: () => out, close: closeAll };
 }

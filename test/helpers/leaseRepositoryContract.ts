@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import { CheckpointOrderError, LeaseLostError } from '../../src/coordinator/LeaseLostError.ts';
 import type { LeaseRepository } from '../../src/coordinator/LeaseRepository.ts';
-import { SHARD_END } from '../../src/coordinator/position.ts';
+import { SHARD_END } from '../../src/kinesis/position.ts';
 
 const shard = (shardId: string) => ({ shardId, parentIds: [], hashStart: '0', hashEnd: '9' });
 const LIVE = 60_000;

@@ -1,5 +1,5 @@
 import type { CoordinatorOptions } from '../../src/coordinator/CoordinatorOptions.ts';
-import type { ConsumedRecord } from '../../src/coordinator/deaggregate.ts';
+import type { ConsumedRecord } from '../../src/kinesis/deaggregate.ts';
 import type { LeaseRepository } from '../../src/coordinator/LeaseRepository.ts';
 import type { ManualClock } from '../../src/coordinator/ManualClock.ts';
 import { runConsumer, type ConsumerHandle } from '../../src/coordinator/runConsumer.ts';

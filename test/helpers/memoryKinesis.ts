@@ -1,4 +1,4 @@
-import type { ShardInfo } from '../../src/coordinator/LeaseRepository.ts';
+import type { ShardInfo } from '../../src/kinesis/KinesisReadPort.ts';
 import type { GetRecordsResult, IteratorStart, KinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
 
 /** For unit tests only: shards as arrays of JSON records, read through the consumer's Kinesis port. Integration tests use the emulators. */

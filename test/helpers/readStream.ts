@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
 import { decodeAggregate } from '../../src/kinesis/kplAggregation.ts';
+import { listShards, parentsOf } from '../../src/kinesis/listShards.ts';
 
 export interface StreamEvent {
   shardId: string;
@@ -42,14 +43,8 @@ const md5Hash = (key: string) => BigInt('0x' + createHash('md5').update(key, 'ut
  */
 export async function readStreamView(kinesis: KinesisClient, stream: string): Promise<StreamView> {
   const view: StreamView = { events: [], dropped: [], parentsOf: new Map() };
-  const shards: Shard[] = [];
-  let token: string | undefined;
-  do {
-    const r = await kinesis.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: stream }));
-    shards.push(...(r.Shards ?? []));
-    token = r.NextToken;
-  } while (token);
-  for (const s of shards) view.parentsOf.set(s.ShardId!, [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => Boolean(p)));
+  const shards = await listShards(kinesis, stream);
+  for (const s of shards) view.parentsOf.set(s.ShardId!, parentsOf(s));
   const done = new Set<string>();
   const ordered: Shard[] = [];
   const visit = (s: Shard) => {

@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ShardCallCounts } from '../../src/local/ShardCallCounts.ts';
 
-const MiB = 1024 * 1024;
-
 describe('ShardCallCounts', () => {
   it('counts admitted and throttled calls per shard per second and reports the busiest second', () => {
     const c = new ShardCallCounts(10);

@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { admitCall } from '../../src/local/admitCall.ts';
 
-const MiB = 1024 * 1024;
-
 describe('admitCall: at most N calls in any 1000 ms window', () => {
   const cases: Array<[string, number[], number, boolean]> = [
     ['first call', [], 0, true],

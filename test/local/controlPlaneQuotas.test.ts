@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CONTROL_PLANE_QUOTAS, quotaKey } from '../../src/local/controlPlaneQuotas.ts';
 
-const MiB = 1024 * 1024;
-
 describe('control-plane quotas', () => {
   it('ListShards is counted per stream, DescribeStreamSummary per account, data-plane calls not at all', () => {
     assert.equal(quotaKey('ListShards', 'a'), 'ListShards/a');

@@ -24,7 +24,7 @@ import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { configSchema } from '../../src/config/configSchema.ts';
 import { encodeAggregate } from '../../src/kinesis/kplAggregation.ts';
-import { startLimitProxy, type FaithfulOptions, type LimitProxy } from '../../src/local/startLimitProxy.ts';
+import { startLimitProxy, type FaithfulOptions } from '../../src/local/startLimitProxy.ts';
 import { CONSUMER_LIMITS } from '../../src/local/streamConsumers.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 import { waitFor } from '../helpers/waitFor.ts';

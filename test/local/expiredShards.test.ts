@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { shardExpired, withoutExpired } from '../../src/local/expiredShards.ts';
 
-const MiB = 1024 * 1024;
-
 describe('expired shards', () => {
   const cases: Array<[string, number | undefined, number, boolean]> = [
     ['an open shard never expires', undefined, 10 ** 12, false],

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { configSchema } from '../../src/config/configSchema.ts';
-import { startLimitProxy, type FaithfulOptions, type LimitProxy } from '../../src/local/startLimitProxy.ts';
+import { startLimitProxy, type FaithfulOptions } from '../../src/local/startLimitProxy.ts';
 import { STATS_PATH } from '../../src/local/startLimitProxy.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 import { waitFor } from '../helpers/consumerHarness.ts';

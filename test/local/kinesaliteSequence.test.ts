@@ -4,8 +4,6 @@ import { describe, it } from 'node:test';
 import kinesaliteDb from 'kinesalite/db/index.js';
 import { iteratorPosition, sequenceBefore } from '../../src/local/kinesaliteSequence.ts';
 
-const STREAM = 'arn:aws:kinesis:us-east-1:000000000000:stream/s';
-
 describe('kinesalite positions: the continuation before any record is pushed', () => {
   const created = Date.UTC(2026, 0, 1);
   const start = kinesaliteDb.stringifySequence({ shardCreateTime: created, shardIx: 3 });

@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planOnDemandReshard, type OnDemandPolicy, type ReshardAction, type ShardLoad } from '../../src/local/planOnDemandReshard.ts';
 
-const MiB = 1024 * 1024;
-
 describe('on-demand resharding plan', () => {
   const MAX = 2n ** 128n - 1n;
   const Q = MAX / 4n;

@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { iteratorExpired, unwrapIterator, wrapIterator } from '../../src/local/proxyIterator.ts';
 
-const MiB = 1024 * 1024;
-
 describe('proxy iterators', () => {
   it('round-trip the issue time, stream, shard and the emulator iterator', () => {
     const it0 = { issuedAt: 1_764_662_400_123, stream: 'my.stream_1-a', shardId: 'shardId-000000000007', upstream: 'AAAAAAAAAAE+/abc==' };

@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fullPushBudget, recordsToPush, refillBytes, type PushBudget } from '../../src/local/pushBudget.ts';
 
-const STREAM = 'arn:aws:kinesis:us-east-1:000000000000:stream/s';
-
 describe('recordsToPush: 2 MiB/s per consumer per shard, at least one record while the budget is positive', () => {
   const L = 1000;
   const cases: Array<[string, PushBudget, number[], number, number, number]> = [

@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { admitSubscribe, AWS_SUBSCRIBE_RULES, subscriptionExpired, type SubscriptionSlot } from '../../src/local/subscribeAdmission.ts';
 
-const STREAM = 'arn:aws:kinesis:us-east-1:000000000000:stream/s';
-
 describe('admitSubscribe: one call per second per consumer and shard, one active subscription, takeover after 5 s', () => {
   const cases: Array<[string, SubscriptionSlot, number, string, SubscriptionSlot]> = [
     ['first call', {}, 10_000, 'subscribe', { lastCallAt: 10_000, activeSince: 10_000 }],

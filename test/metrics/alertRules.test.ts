@@ -17,7 +17,7 @@ async function exportedMetricNames(): Promise<string[]> {
     import('../../src/produce/ProducerCounters.ts'),
     import('../../src/metrics/workerMetrics.ts'),
     import('../../src/metrics/schedulerMetrics.ts'),
-    import('../../src/coordinator/ShardReader.ts'),
+    import('../../src/kinesis/ShardReader.ts'),
   ]);
   const registry = new Registry();
   registerProducerMetrics(registry, createProducerCounters(), { oldestUnackedAgeMs: () => undefined, maxBufferedRecords: 1, maxBufferedBytes: 1 });

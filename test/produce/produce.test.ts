@@ -15,7 +15,7 @@ import { auditStreamView, streamViolations } from '../../src/audit/auditStreamVi
 import { readInputEvents } from '../../src/audit/readInputEvents.ts';
 import { readKclView } from '../../src/audit/readKclView.ts';
 import { readerOptions } from '../../src/consumers/readerOptions.ts';
-import { createReadCounters } from '../../src/coordinator/ShardReader.ts';
+import { createReadCounters } from '../../src/kinesis/ShardReader.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
 import { silentLog } from '../helpers/consumerHarness.ts';
 import { startLimitProxy } from '../../src/local/startLimitProxy.ts';

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { serializeEvent, type UserEvent } from '../../src/events/eventSchema.ts';
 import { KinesisProducer, type RecordOwner } from '../../src/produce/KinesisProducer.ts';
-import { kinesisPortFrom, type KinesisPort } from '../../src/produce/KinesisPort.ts';
+import { kinesisWritePortFrom, type KinesisWritePort } from '../../src/kinesis/KinesisWritePort.ts';
 import { createProducerCounters } from '../../src/produce/ProducerCounters.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
 import { silentLog } from '../helpers/consumerHarness.ts';
@@ -27,11 +27,11 @@ describe('producer retries across a reshard', () => {
     const client = createKinesisClient(stack.settings().config);
     const stream = 'retry-rebuild';
     await createStream(client, stream, 1);
-    const real = kinesisPortFrom(client);
+    const real = kinesisWritePortFrom(client);
     // Kinesis refuses every record until the split is done (InternalFailure, as a partial failure).
     let refusing = true;
     let refused = 0;
-    const port: KinesisPort = {
+    const port: KinesisWritePort = {
       listShards: (s) => real.listShards(s),
       async putRecords(s, entries) {
         if (!refusing) return real.putRecords(s, entries);

@@ -1,4 +1,4 @@
-import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+import { MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -8,7 +8,7 @@ import { awsErrorName } from '../../src/aws/awsErrors.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import type { LeaseRow } from '../../src/coordinator/LeaseRepository.ts';
 import { LeaseStore } from '../../src/coordinator/LeaseStore.ts';
-import { formatPosition } from '../../src/coordinator/position.ts';
+import { formatPosition } from '../../src/kinesis/position.ts';
 import { embeddedPipelineEnv } from '../../src/demo/embeddedPipelineEnv.ts';
 import { DemoProcesses } from '../../src/demo/DemoProcesses.ts';
 import { startEmbeddedStack } from '../../src/demo/startEmbeddedStack.ts';
@@ -16,6 +16,7 @@ import { EventGenerator } from '../../src/generate/EventGenerator.ts';
 import { writeGeneratedFiles } from '../../src/generate/writeGeneratedFiles.ts';
 import { endToEndLagMs } from './endToEndLag.ts';
 import { formatProxyStats } from '../../src/local/formatProxyStats.ts';
+import { listShards } from '../../src/kinesis/listShards.ts';
 import type { Logger } from '../../src/log/createLogger.ts';
 import { packageRoot } from '../../src/packageRoot.ts';
 import { ensureStream } from '../../src/setup/ensureStream.ts';
@@ -72,13 +73,7 @@ const key = (l: LeaseRow) => `${l.app}/${l.shardId}`;
 const ownedBy = (l: LeaseRow, pid: number | undefined) => pid !== undefined && l.owner !== null && l.owner.includes(`:${pid}:`);
 
 async function openShards(kinesis: KinesisClient, stream: string): Promise<Shard[]> {
-  const shards: Shard[] = [];
-  let token: string | undefined;
-  do {
-    const r = await kinesis.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: stream }));
-    shards.push(...(r.Shards ?? []));
-    token = r.NextToken;
-  } while (token);
+  const shards = await listShards(kinesis, stream);
   return shards.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).sort((a, b) => (BigInt(a.HashKeyRange!.StartingHashKey!) < BigInt(b.HashKeyRange!.StartingHashKey!) ? -1 : 1));
 }
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { formatPosition } from '../../coordinator/position.ts';
+import { formatPosition } from '../../kinesis/position.ts';
 import type { ManifestEntry } from '../../archive/ArchiveManifest.ts';
 import type { CliIo } from '../context.ts';
 

@@ -19,14 +19,15 @@ export function consumeCommand(io: CliIo, fixedRole?: string, name = 'consume'):
   return cmd
     .option('--worker-id <id>', 'this worker\'s name in the lease table (default host:pid:random)')
     .option('--metrics-port <n>', 'serve /metrics and /healthz on this port, 0 = any free (config metrics.port)', nonNegativeInt)
-    .action(async (opts: { role?: string; workerId?: string; metricsPort?: number }, c: Command) => {
+    .addOption(new Option('--mode <mode>', "how this application reads its shards: polling GetRecords, sharing each shard's 5 calls/s and 2 MiB/s with every other application, or enhanced fan-out, its own 2 MiB/s per shard pushed over HTTP/2 (config consumerMode.<role>; every worker of an application should use the same)").choices(['polling', 'efo']))
+    .action(async (opts: { role?: string; workerId?: string; metricsPort?: number; mode?: 'polling' | 'efo' }, c: Command) => {
       const { buildContext } = await import('../context.ts');
       const { startConsumer } = await import('../../consumers/startConsumer.ts');
       const { serveRoleMetrics } = await import('../../metrics/serveRoleMetrics.ts');
       const { workerMetrics } = await import('../../metrics/workerMetrics.ts');
-      const ctx = buildContext(io, c.optsWithGlobals(), { 'metrics.port': opts.metricsPort });
-      if (ctx.settings.config.coordinator.holdYoungGeneration) (await import('../../consumers/holdYoungGeneration.ts')).holdYoungGeneration();
       const roleName = fixedRole ?? opts.role!;
+      const ctx = buildContext(io, c.optsWithGlobals(), { 'metrics.port': opts.metricsPort, [`consumerMode.${roleName}`]: opts.mode });
+      if (ctx.settings.config.coordinator.holdYoungGeneration) (await import('../../consumers/holdYoungGeneration.ts')).holdYoungGeneration();
       const role = consumerRoles[roleName]!;
       const app = role.appName(ctx.settings);
       const log = ctx.log.child({ role: roleName });

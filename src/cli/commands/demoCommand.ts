@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CentosError } from '../../errors.ts';
+import { CentosError, UsageError } from '../../errors.ts';
 import type { CliIo } from '../context.ts';
 import { port, positiveInt } from '../parseArgs.ts';
 
@@ -15,10 +15,12 @@ export function demoCommand(io: CliIo): Command {
     .option('--duration <seconds>', 'run this long, then drain, audit and exit', positiveInt)
     .option('--chaos', 'kill -9 and restart a random worker every few seconds; the stream reshards on its own (on-demand)')
     .option('--no-faithful', 'plain kinesalite instead of the faithful local Kinesis (no read limits, quotas or expiry)')
+    .option('--efo', 'the dashboard and archive workers read by enhanced fan-out (SubscribeToShard), each application with its own 2 MiB/s per shard')
     .option('--db <url>', 'use this database instead of SQLite (e.g. mysql://root@127.0.0.1:3306/test)')
     .option('--dir <dir>', 'where the demo keeps its files (wiped at start)', '.centos/demo')
     .option('--port <port>', 'dashboard port (config server.port)', port)
-    .action(async (opts: { duration?: number; chaos?: boolean; faithful: boolean; db?: string; dir: string; port?: number }, cmd: Command) => {
+    .action(async (opts: { duration?: number; chaos?: boolean; faithful: boolean; efo?: boolean; db?: string; dir: string; port?: number }, cmd: Command) => {
+      if (opts.efo && !opts.faithful) throw new UsageError(['--efo needs the faithful local Kinesis (kinesalite has no enhanced fan-out): drop --no-faithful']);
       const { buildContext } = await import('../context.ts');
       const { runDemo } = await import('../../demo/runDemo.ts');
       const ctx = buildContext(io, cmd.optsWithGlobals(), { 'db.url': opts.db, 'server.port': opts.port });
@@ -28,6 +30,7 @@ export function demoCommand(io: CliIo): Command {
         ...(opts.duration ? { durationS: opts.duration } : {}),
         chaos: Boolean(opts.chaos),
         faithful: opts.faithful,
+        efo: Boolean(opts.efo),
         ...(opts.db ? { dbUrl: opts.db } : {}),
         log: ctx.log,
         signal: ctx.signal,

@@ -1,9 +1,9 @@
 // test tier: unit (no services, no child processes)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deaggregate } from '../../src/coordinator/deaggregate.ts';
+import { deaggregate } from '../../src/kinesis/deaggregate.ts';
 import { encodeAggregate } from '../../src/kinesis/kplAggregation.ts';
-import { hashKeyOf } from '../../src/produce/shardMap.ts';
+import { hashKeyOf } from '../../src/kinesis/shardMap.ts';
 
 const MAX = 2n ** 128n - 1n;
 const lower = { start: 0n, end: MAX / 2n };

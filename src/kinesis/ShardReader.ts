@@ -1,8 +1,7 @@
-import { KinesisError } from '../kinesis/KinesisError.ts';
-import type { IteratorStart, KinesisReadPort } from '../kinesis/KinesisReadPort.ts';
+import { KinesisError } from './KinesisError.ts';
+import type { IteratorStart, KinesisReadPort } from './KinesisReadPort.ts';
 import type { Logger } from '../log/createLogger.ts';
 import { backoffDelay, isMarkedRetriable, pause, policies } from '../util/retry.ts';
-import type { BudgetAccount } from './ByteBudget.ts';
 import { deaggregate, type ConsumedRecord, type HashRange } from './deaggregate.ts';
 import { paceRead, type LastRead, type ReadPacing } from './paceRead.ts';
 import type { Position } from './position.ts';
@@ -33,10 +32,21 @@ export interface Fetched {
   millisBehindLatest: number | undefined;
   /** The shard is closed and everything in it was returned — or it is gone (`expired`). */
   end: boolean;
-  /** Bytes of the response, charged to the worker's memory budget (when there is one) until the caller releases them. */
-  bytes: number;
+  /** Bytes of the response charged to the reader's budget until the caller releases them; absent when nothing was charged (no budget, no records, a pushed subscription). */
+  bytes?: number;
   /** The shard no longer exists (it outlived the stream's retention): its children may start. */
   expired?: boolean;
+}
+
+/**
+ * Room for fetched bytes: the shard's part of its worker's memory budget (coordinator/ByteBudget).
+ * `acquire` waits and grants up to `want` (0: give up, the signal aborted); `settle` charges what
+ * the response really brought; `release` gives bytes back.
+ */
+export interface ReadBudget {
+  acquire(want: number, signal?: AbortSignal): Promise<number>;
+  settle(granted: number, actual: number): void;
+  release(bytes: number): void;
 }
 
 export interface ShardReaderInput {
@@ -51,7 +61,7 @@ export interface ShardReaderInput {
   log: Logger;
   signal: AbortSignal;
   /** The shard task's part of the worker's memory budget: each call waits for room and is sized to what it was granted. */
-  budget?: BudgetAccount | undefined;
+  budget?: ReadBudget | undefined;
   /** Asked after ResourceNotFoundException: true when ListShards no longer returns the shard. */
   shardGone?: () => Promise<boolean>;
   now?: () => number;
@@ -157,14 +167,14 @@ export class ShardReader {
         const behind = (r.millisBehindLatest ?? 0) > 0;
         const atTip = r.records.length === 0 && !behind;
         this.last = { budgetBytes: this.budget - bytes, records: r.records.length > 0, millisBehindLatest: r.millisBehindLatest, idleStreak: atTip ? this.last.idleStreak + 1 : 0, throttledStreak: 0 };
-        if (records.length > 0) return { records, millisBehindLatest: r.millisBehindLatest, end, bytes };
+        if (records.length > 0) return { records, millisBehindLatest: r.millisBehindLatest, end, ...(budget ? { bytes } : {}) };
         // Nothing to hand on: the budget goes back at once.
         budget?.release(charged);
         charged = 0;
-        if (end) return { records, millisBehindLatest: r.millisBehindLatest, end, bytes: 0 };
+        if (end) return { records, millisBehindLatest: r.millisBehindLatest, end };
         // Behind the tip (or everything here was dropped): read on at the paced interval.
         if (!atTip) continue;
-        return { records: [], millisBehindLatest: r.millisBehindLatest, end: false, bytes: 0 };
+        return { records: [], millisBehindLatest: r.millisBehindLatest, end: false };
       } catch (err) {
         budget?.release(charged);
         const k = err instanceof KinesisError ? err : undefined;
@@ -182,7 +192,7 @@ export class ShardReader {
         if (k?.awsCode === 'ResourceNotFoundException' && this.i.shardGone && (await this.i.shardGone().catch(() => false))) {
           counters.shardsExpired++;
           log.warn({ shardId: this.shardId, after: this.position ? `${this.position.seq}/${this.position.sub}` : 'nothing read' }, 'shard is gone (past the stream\'s retention); treating it as ended so its children start');
-          return { records: [], millisBehindLatest: undefined, end: true, expired: true, bytes: 0 };
+          return { records: [], millisBehindLatest: undefined, end: true, expired: true };
         }
         if (!isMarkedRetriable(err)) throw err;
         this.failures++;
@@ -192,6 +202,6 @@ export class ShardReader {
         await pause(wait, this.i.signal);
       }
     }
-    return { records: [], millisBehindLatest: undefined, end: false, bytes: 0 };
+    return { records: [], millisBehindLatest: undefined, end: false };
   }
 }

@@ -1,6 +1,7 @@
-import { ListShardsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { clientEndpoint } from '../aws/awsClients.ts';
-import { KinesisError, kinesisCall } from '../kinesis/KinesisError.ts';
+import { KinesisError, kinesisCall } from './KinesisError.ts';
+import { listShards } from './listShards.ts';
 import type { ShardDescription } from './shardMap.ts';
 
 export interface PutEntry {
@@ -17,12 +18,12 @@ export interface PutResultEntry {
 }
 
 /** The two Kinesis calls the producer makes; each throws a KinesisError (retriable, throttled, code, operation, endpoint). */
-export interface KinesisPort {
+export interface KinesisWritePort {
   putRecords(streamName: string, entries: readonly PutEntry[]): Promise<PutResultEntry[]>;
   listShards(streamName: string): Promise<ShardDescription[]>;
 }
 
-export function kinesisPortFrom(client: KinesisClient): KinesisPort {
+export function kinesisWritePortFrom(client: KinesisClient): KinesisWritePort {
   const endpoint = () => clientEndpoint(client, 'kinesis');
   return {
     async putRecords(streamName, entries) {
@@ -43,15 +44,6 @@ export function kinesisPortFrom(client: KinesisClient): KinesisPort {
         ...(r.ErrorMessage !== undefined ? { errorMessage: r.ErrorMessage } : {}),
       }));
     },
-    async listShards(streamName) {
-      const shards: ShardDescription[] = [];
-      let token: string | undefined;
-      do {
-        const out = await kinesisCall('ListShards', endpoint, () => client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName })));
-        shards.push(...(out.Shards ?? []));
-        token = out.NextToken;
-      } while (token);
-      return shards;
-    },
+    listShards: (streamName) => listShards(client, streamName),
   };
 }

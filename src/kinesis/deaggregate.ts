@@ -1,6 +1,6 @@
-import { decodeAggregate } from '../kinesis/kplAggregation.ts';
-import type { RawRecord } from '../kinesis/KinesisReadPort.ts';
-import { hashKeyOf } from '../produce/shardMap.ts';
+import { decodeAggregate } from './kplAggregation.ts';
+import type { RawRecord } from './KinesisReadPort.ts';
+import { hashKeyOf } from './shardMap.ts';
 import { comparePosition, type Position } from './position.ts';
 
 /** One user record as a processor sees it. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExpiredIteratorException, ProvisionedThroughputExceededException, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
-import { createReadCounters, ShardReader } from '../../src/coordinator/ShardReader.ts';
+import { createReadCounters, ShardReader } from '../../src/kinesis/ShardReader.ts';
 import { KinesisError } from '../../src/kinesis/KinesisError.ts';
 import type { GetRecordsResult, IteratorStart, KinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
 import { createLogger } from '../../src/log/createLogger.ts';

@@ -10,7 +10,7 @@ import { configSchema } from '../../src/config/configSchema.ts';
 import { writeGeneratedFiles } from '../../src/generate/writeGeneratedFiles.ts';
 import { createLogger } from '../../src/log/createLogger.ts';
 import { KinesisProducer } from '../../src/produce/KinesisProducer.ts';
-import { kinesisPortFrom } from '../../src/produce/KinesisPort.ts';
+import { kinesisWritePortFrom } from '../../src/kinesis/KinesisWritePort.ts';
 import { createProducerCounters } from '../../src/produce/ProducerCounters.ts';
 import { runProducer } from '../../src/produce/runProducer.ts';
 
@@ -35,7 +35,7 @@ describe('backpressure', () => {
       const client = createKinesisClient(config, { retryLayer: 'ours' });
       const counters = createProducerCounters();
       const log = createLogger({ level: 'silent', pretty: false });
-      const producer = new KinesisProducer({ ...config.producer, streamName: 'nowhere', endpoint: config.aws.kinesisEndpoint! }, { kinesis: kinesisPortFrom(client), counters, log });
+      const producer = new KinesisProducer({ ...config.producer, streamName: 'nowhere', endpoint: config.aws.kinesisEndpoint! }, { kinesis: kinesisWritePortFrom(client), counters, log });
       await producer.start();
       const ac = new AbortController();
       const running = runProducer({ producer, counters, paths, input: { kind: 'watch' }, rescanMs: 50, settleMs: 0, incompleteWaitMs: 60_000, retryFailedFileMs: 60_000, shutdownTimeoutMs: 100, signal: ac.signal, log });

@@ -1,7 +1,7 @@
 // test tier: unit (no services, no child processes)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { paceRead, type LastRead, type PaceDecision, type ReadPacing } from '../../src/coordinator/paceRead.ts';
+import { paceRead, type LastRead, type PaceDecision, type ReadPacing } from '../../src/kinesis/paceRead.ts';
 
 const MiB = 1024 * 1024;
 const base: ReadPacing = { intervalMs: 1000, share: 0.5, shardCallsPerSec: 5, shardBytesPerSec: 2 * MiB, maxBytesPerFetch: 4 * MiB, idleMs: 200, idleMaxMs: 4000 };
