@@ -42,9 +42,10 @@ export interface ShardWorkerDeps<Tx> {
  * Works one lease until it is lost, handed off, stopped or the shard ends. Each attempt reads the
  * lease row, opens a reader at its checkpoint, makes a processor and feeds it, reading the next
  * batch while the processor works on this one (within the shard's part of the worker's memory
- * budget, when there is one: a record counts until a commit covers it); a watchdog reports a processor call that runs
- * longer than `watchdogMs`. A failed attempt restarts from the checkpoint after a backoff. When
- * the work is over, the lease goes back to the keeper (released unless it was lost).
+ * budget, when there is one: a record counts until a commit covers it); a watchdog reports a
+ * processor call that runs longer than `watchdogMs`. A failed attempt restarts from the
+ * checkpoint after a backoff. When the work is over, the lease goes back to the keeper (released
+ * unless it was lost).
  */
 export class ShardWorker<Tx> {
   readonly stats: ShardStats;
