@@ -144,7 +144,7 @@ export const configSchema = z.strictObject({
         .number()
         .int()
         .refine((n) => n === 0 || n >= 1024 * 1024, 'must be 0 (no budget) or at least 1048576 (1 MiB)')
-        .default(16 * 1024 * 1024)
+        .default(32 * 1024 * 1024)
         .describe("bytes a consume worker may hold fetched but not yet committed, over all its shards: each shard gets an equal share, reads (and reads ahead) only within it, and what it fetched counts until committed — the archive's buffer included, so an archive object is flushed once it fills half the share; 0: no bound (each shard reads ahead up to maxBytesPerFetch on its own, and the archive buffers up to archive.flushBytes per shard)"),
       readIntervalMs: z.number().int().min(200).default(1_000).describe('least time between two GetRecords calls on one shard by one worker (the KCL default is 1 s; never below 200 ms)'),
       readShare: z.number().gt(0).max(1).default(0.5).describe("this application's share of each shard's read limits (calls/s and bytes/s); the applications reading one stream (dashboard, archive, audit --stream) should sum to at most 1"),
