@@ -10,7 +10,7 @@ export type { RecordSource };
 export function efoRecordSource(efo: EfoSource): RecordSourceFactory {
   return (i) => {
     const { kinesis: _kinesis, options, ...common } = i;
-    return new SubscriptionReader({ ...common, efo: efo.port, consumerArn: efo.consumerArn, batch: { maxRecords: options.maxRecordsPerFetch, maxBytes: options.maxBytesPerFetch } });
+    return new SubscriptionReader({ ...common, efo: efo.port, consumerArn: efo.consumerArn, ...(options ? { batch: { maxRecords: options.maxRecordsPerFetch, maxBytes: options.maxBytesPerFetch } } : {}) });
   };
 }
 
