@@ -4,6 +4,7 @@
  * process), read through the faithful local proxy, which enforces AWS's read limits: 5 GetRecords
  * calls and 2 MiB/s per shard shared by every polling reader, and for each registered consumer
  * its own 2 MiB/s per shard (SubscribeToShard).
+ *   0. one application alone by enhanced fan-out: what this machine delivers to one consumer;
  *   1. polling: each application runs with coordinator.readShare 1/3 (the three sum to the shard's limits);
  *   2. enhanced fan-out: each application its own consumer, consumerMode efo.
  * Each application is the consumer runtime (runConsumer) in its own process with a processor that
@@ -76,10 +77,10 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Per shard: bytes after the first batch over the time after it. */
 const rates = (r: AppReport) => Object.values(r.shards).map((s) => (s.bytes - s.firstBytes) / Math.max(0.001, (s.lastAt - s.firstAt) / 1000));
 
-async function phase(mode: ConsumerMode, share: number): Promise<number> {
+async function phase(mode: ConsumerMode, share: number, apps = APPS, prefix = 'fanout-app'): Promise<number> {
   const proxy = await startLimitProxy({ upstream: k.endpoint, port: 0, faithful: { readLimits: { callsPerSec: 5, bytesPerSec: LIMIT }, efo: { bytesPerSec: LIMIT } } });
   const t0 = performance.now();
-  const reports = await Promise.all(Array.from({ length: APPS }, (_, i) => runApp(`fanout-app-${i + 1}`, mode, proxy, share)));
+  const reports = await Promise.all(Array.from({ length: apps }, (_, i) => runApp(`${prefix}-${i + 1}`, mode, proxy, share)));
   const secs = (performance.now() - t0) / 1000;
   let total = 0;
   for (const r of reports) {
@@ -89,7 +90,7 @@ async function phase(mode: ConsumerMode, share: number): Promise<number> {
   }
   const s = proxy.stats;
   const throttled = s.getRecordsThrottledCalls + s.getRecordsThrottledBytes + s.getShardIteratorThrottled;
-  console.log(`  together: ${(total / MiB).toFixed(2)} MiB/s per shard = ${pct(total)} of one shard's limit; ${secs.toFixed(1)} s for all ${APPS} to finish (process start-up included)`);
+  console.log(`  together: ${(total / MiB).toFixed(2)} MiB/s per shard = ${pct(total)} of one shard's limit; ${secs.toFixed(1)} s for ${apps === 1 ? 'it' : `all ${apps}`} to finish (process start-up included)`);
   console.log(
     mode === 'polling'
       ? `  proxy: ${fmt(s.getRecords)} GetRecords, ${throttled} throttled; max ${proxy.maxReadCallsInAnySecond()} calls asked on a shard in any 1-s window (limit 5)`
@@ -99,6 +100,8 @@ async function phase(mode: ConsumerMode, share: number): Promise<number> {
   return total;
 }
 
+console.log('\n0. one application alone by enhanced fan-out (what this machine delivers to one consumer: the ceiling for the rows below)');
+await phase('efo', 1, 1, 'fanout-alone');
 console.log(`\n1. polling: ${APPS} applications, coordinator.readShare 1/${APPS} each (readIntervalMs 200)`);
 const polled = await phase('polling', 1 / APPS);
 console.log(`\n2. enhanced fan-out: ${APPS} applications, one registered consumer each`);
