@@ -4,9 +4,7 @@
  * and checkpoints each batch, reading by polling or by enhanced fan-out. It reads the backlog to
  * `expected` events, stops, and prints one JSON line: per shard the Kinesis bytes read (framing and
  * partition keys included: what the shard limit counts), the bytes of its first batch and when its
- * first and last batches came, and the time and bytes of its first batch after one second's worth
- * of the limit had been read (the end of the proxy's one-second burst); the worker's GetRecords
- * calls and throttled reads.
+ * first and last batches came; the worker's GetRecords calls and throttled reads.
  * Args: app mode(polling|efo) stream kinesisEndpoint sqlitePath expected readShare shardBytesPerSec
  */
 import { loadConfig } from '../../src/config/loadConfig.ts';
@@ -45,12 +43,8 @@ interface ShardTimes {
   firstBytes: number;
   lastAt: number;
   bytes: number;
-  /** The first batch at which the shard's bytes reached one second's worth of the limit (the burst). */
-  steadyAt?: number;
-  steadyBytes?: number;
 }
 const shards = new Map<string, ShardTimes>();
-const burstBytes = Number(shardBytesPerSec);
 let events = 0;
 let handle: ReturnType<typeof runConsumer> | undefined;
 const counting: ProcessorFactory = (ctx) => ({
@@ -61,7 +55,6 @@ const counting: ProcessorFactory = (ctx) => ({
     const now = performance.now();
     const t = shards.get(ctx.shardId) ?? { firstAt: now, firstBytes: bytes, lastAt: now, bytes };
     Object.assign(t, { lastAt: now, bytes });
-    if (t.steadyAt === undefined && bytes >= burstBytes) Object.assign(t, { steadyAt: now, steadyBytes: bytes });
     shards.set(ctx.shardId, t);
     await ctx.commit(records[records.length - 1]!);
   },
