@@ -10,11 +10,12 @@
  * Each application is the consumer runtime (runConsumer) in its own process with a processor that
  * counts and checkpoints (bench/support/fanoutChild.ts), started at the same time as the others
  * on a fresh proxy. Per application and shard, its rate = (Kinesis bytes it read − its one-second
- * burst) / (its last batch − its first batch), as a % of the 2 MiB/s limit. The proxy's buckets
- * start full, so each application may take one second's worth above its rate at the start (EFO:
- * its own 2 MiB; polling: its share of the shared bucket); pushed events wait in the HTTP/2
- * buffers when a consumer falls behind, so rates over a window that starts later would count
- * that backlog as speed.
+ * burst) / (its last batch − when its reading of the shard began: the first SubscribeToShard, or
+ * the first GetRecords), as a % of the 2 MiB/s limit. The proxy's buckets start full, so each
+ * application may take one second's worth above its rate at the start (EFO: its own 2 MiB;
+ * polling: its share of the shared bucket). Windows that start at the first batch overstate an
+ * EFO consumer: events pushed while it starts up wait in the HTTP/2 buffers and come in its first
+ * batches faster than they were pushed.
  * Run: npm run bench:fanout  [-- --mib-per-shard 12 --shard-kib-per-sec 2048]
  */
 import { spawn } from 'node:child_process';
@@ -51,6 +52,7 @@ interface ShardTimes {
   firstBytes: number;
   lastAt: number;
   bytes: number;
+  startAt?: number;
 }
 interface AppReport {
   app: string;
@@ -78,8 +80,8 @@ function runApp(app: string, mode: ConsumerMode, proxy: LimitProxy, share: numbe
 
 const pct = (bps: number) => `${((bps / LIMIT) * 100).toFixed(1)}%`;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-/** Per shard: bytes less the application's one-second burst, over the time from its first batch to its last. */
-const rates = (r: AppReport, share: number) => Object.values(r.shards).map((s) => Math.max(0, s.bytes - share * LIMIT) / Math.max(0.001, (s.lastAt - s.firstAt) / 1000));
+/** Per shard: bytes less the application's one-second burst, over the time from the start of its reading to its last batch. */
+const rates = (r: AppReport, share: number) => Object.values(r.shards).map((s) => Math.max(0, s.bytes - share * LIMIT) / Math.max(0.001, (s.lastAt - (s.startAt ?? s.firstAt)) / 1000));
 
 async function phase(mode: ConsumerMode, share: number, apps = APPS, prefix = 'fanout-app'): Promise<number> {
   const proxy = await startLimitProxy({ upstream: k.endpoint, port: 0, faithful: { readLimits: { callsPerSec: 5, bytesPerSec: LIMIT }, efo: { bytesPerSec: LIMIT } } });

@@ -4,7 +4,8 @@
  * and checkpoints each batch, reading by polling or by enhanced fan-out. It reads the backlog to
  * `expected` events, stops, and prints one JSON line: per shard the Kinesis bytes read (framing and
  * partition keys included: what the shard limit counts), the bytes of its first batch and when its
- * first and last batches came; the worker's GetRecords calls and throttled reads.
+ * first and last batches came, when its reading began (the first SubscribeToShard, or the first
+ * GetRecords); the worker's GetRecords calls and throttled reads.
  * Args: app mode(polling|efo) stream kinesisEndpoint sqlitePath expected readShare shardBytesPerSec
  */
 import { loadConfig } from '../../src/config/loadConfig.ts';
@@ -12,6 +13,7 @@ import { coordinatorOptions } from '../../src/consumers/coordinatorOptions.ts';
 import { createKinesisClient } from '../../src/aws/awsClients.ts';
 import { runConsumer } from '../../src/coordinator/runConsumer.ts';
 import type { ProcessorFactory } from '../../src/coordinator/ShardProcessor.ts';
+import { pollingRecordSource, type RecordSourceFactory } from '../../src/coordinator/RecordSource.ts';
 import { createEfoSource } from '../../src/kinesis/efo/createEfoSource.ts';
 import { efoRecordSource } from '../../src/kinesis/efo/createRecordSource.ts';
 import { sdkKinesisReadPort } from '../../src/kinesis/KinesisReadPort.ts';
@@ -37,6 +39,15 @@ const log = createLogger({ level: 'warn', pretty: false });
 const store = openStore(`sqlite:${sqlite}`);
 const kinesis = createKinesisClient(config, { retryLayer: 'ours' });
 const efo = mode === 'efo' ? createEfoSource(config, app, log) : undefined;
+/** When each shard's reading began: its first SubscribeToShard call (EFO, once the consumer is ACTIVE), or its first read (polling). */
+const startedAt = new Map<string, number>();
+const started = (shardId: string) => void (startedAt.has(shardId) || startedAt.set(shardId, performance.now()));
+const records: RecordSourceFactory = efo
+  ? efoRecordSource({ ...efo, port: { ...efo.port, subscribe: (arn, shardId, start, signal) => (started(shardId), efo.port.subscribe(arn, shardId, start, signal)) } })
+  : (i) => {
+      const r = pollingRecordSource(i);
+      return { shardId: r.shardId, next: () => (started(i.shardId), r.next()) };
+    };
 
 interface ShardTimes {
   firstAt: number;
@@ -65,7 +76,7 @@ handle = runConsumer({
   processor: counting,
   options: coordinatorOptions(config.coordinator),
   initialPosition: { type: 'TRIM_HORIZON' },
-  deps: { store, kinesis: sdkKinesisReadPort(kinesis, stream), log, ...(efo ? { records: efoRecordSource(efo) } : {}) },
+  deps: { store, kinesis: sdkKinesisReadPort(kinesis, stream), log, records },
 });
 const expected = Number(expectedArg);
 await waitFor(`${app} to read ${expected} events`, async () => events >= expected, 600_000);
@@ -74,5 +85,5 @@ await handle.stop();
 efo?.close();
 kinesis.destroy();
 await store.close();
-process.stdout.write(JSON.stringify({ app, mode, events, getRecordsCalls, readsThrottled, shards: Object.fromEntries(shards) }) + '\n');
+process.stdout.write(JSON.stringify({ app, mode, events, getRecordsCalls, readsThrottled, shards: Object.fromEntries([...shards].map(([id, t]) => [id, { ...t, startAt: startedAt.get(id) }])) }) + '\n');
 process.exit(0);
