@@ -100,7 +100,7 @@ async function phase(mode: ConsumerMode, share: number, apps = APPS, prefix = 'f
   console.log(
     mode === 'polling'
       ? `  proxy: ${fmt(s.getRecords)} GetRecords, ${throttled} throttled; max ${proxy.maxReadCallsInAnySecond()} calls asked on a shard in any 1-s window (limit 5)`
-      : `  proxy: ${s.consumersRegistered} consumers, ${s.subscriptions} subscriptions (${s.subscribeLimited} over 1/s, ${s.subscribeInUse} in use), ${fmt(s.efoRecords)} records (${(s.efoBytes / MiB).toFixed(1)} MiB) pushed, ${fmt(s.efoBudgetWaits)} turns waiting on a consumer's 2 MiB/s; ${fmt(s.getRecords)} GetRecords`,
+      : `  proxy: ${s.consumersRegistered} consumers, ${s.subscriptions} subscriptions (${s.subscribeLimited} over 1/s, ${s.subscribeInUse} in use), ${fmt(s.efoRecords)} records (${(s.efoBytes / MiB).toFixed(1)} MiB) pushed, ${fmt(s.efoBudgetWaits)} turns waiting on a consumer's byte budget; ${fmt(s.getRecords)} GetRecords`,
   );
   await proxy.close();
   return total;
