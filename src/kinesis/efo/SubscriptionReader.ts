@@ -30,9 +30,10 @@ const NOT_READY = Symbol('not ready');
  * returns the next batch of user records (de-aggregated, checkpoint sub-records dropped), empty
  * at the tip, `end` at a closed shard's end. One subscription at a time; it follows the
  * continuation sequence numbers and resubscribes after the last one when AWS ends the
- * subscription (every 5 minutes) or it fails, so nothing is skipped or repeated. Events are
- * pulled one per `next()`: while the processor is behind, unread events wait in HTTP/2 flow
- * control rather than in memory.
+ * subscription (every 5 minutes) or it fails, so nothing is skipped or repeated. A `next()`
+ * waits for one event and adds the events with records that have already arrived behind it, up
+ * to the batch bounds: while the processor is behind, it catches up a batch per commit, and the
+ * events beyond a batch wait in HTTP/2 flow control rather than in memory.
  */
 export class SubscriptionReader {
   readonly shardId: string;
@@ -43,6 +44,8 @@ export class SubscriptionReader {
   private events: AsyncIterator<SubscribeEvent> | undefined;
   /** An event asked for and not yet handed out (see `ready`): the next pull takes it. */
   private pending: Promise<IteratorResult<SubscribeEvent>> | undefined;
+  /** MillisBehindLatest of the last event of the batch `more` made. */
+  private lastBehind: number | undefined;
   private current: AbortController | undefined;
   private lastSubscribeAt: number | undefined;
   private failures = 0;
@@ -132,8 +135,6 @@ export class SubscriptionReader {
     if (this.droppedHere === 0) this.i.log.info({ shardId: this.shardId, dropped: n }, 'dropped sub-records outside this shard\'s hash range (as the KCL does); counted in subRecordsDropped');
     this.droppedHere += n;
   }
-
-  private lastBehind: number | undefined;
 
   /**
    * The batch `first` began, with the events with records that have already arrived behind it
