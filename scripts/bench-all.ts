@@ -13,6 +13,7 @@ const benches: Array<[string, string, string[]]> = [
   ['Coordinator', 'bench/consume.bench.ts', []],
   ['Coordination at scale (simulated)', 'bench/coordination.bench.ts', []],
   ['Read pacing', 'bench/read.bench.ts', []],
+  ['Fan-out: three applications, polling vs EFO', 'bench/fanout.bench.ts', []],
   ['Dashboard apply', 'bench/dashboard.bench.ts', []],
   ['Archive', 'bench/archive.bench.ts', []],
   ['End-to-end latency', 'bench/latency.bench.ts', []],

@@ -19,16 +19,21 @@ export type SubscriptionReaderInput = Omit<ShardReaderInput, 'kinesis' | 'option
   efo: EfoPort;
   /** The application's registered, ACTIVE consumer (see ensureStreamConsumer); asked before each subscription. */
   consumerArn: () => Promise<string>;
+  /** Bounds of one batch made of events already received (default 10,000 records, 1 MiB of Kinesis bytes); the first event is always whole. */
+  batch?: { maxRecords: number; maxBytes: number };
 };
+
+const NOT_READY = Symbol('not ready');
 
 /**
  * Reads one shard through enhanced fan-out with the same contract as ShardReader: `next()`
  * returns the next batch of user records (de-aggregated, checkpoint sub-records dropped), empty
  * at the tip, `end` at a closed shard's end. One subscription at a time; it follows the
  * continuation sequence numbers and resubscribes after the last one when AWS ends the
- * subscription (every 5 minutes) or it fails, so nothing is skipped or repeated. Events are
- * pulled one per `next()`: while the processor is behind, unread events wait in HTTP/2 flow
- * control rather than in memory.
+ * subscription (every 5 minutes) or it fails, so nothing is skipped or repeated. A `next()`
+ * waits for one event and adds the events with records that have already arrived behind it, up
+ * to the batch bounds: while the processor is behind, it catches up a batch per commit, and the
+ * events beyond a batch wait in HTTP/2 flow control rather than in memory.
  */
 export class SubscriptionReader {
   readonly shardId: string;
@@ -37,6 +42,10 @@ export class SubscriptionReader {
   private position: Position | undefined;
   private continuation: string | undefined;
   private events: AsyncIterator<SubscribeEvent> | undefined;
+  /** An event asked for and not yet handed out (see `ready`): the next pull takes it. */
+  private pending: Promise<IteratorResult<SubscribeEvent>> | undefined;
+  /** MillisBehindLatest of the last event of the batch `more` made. */
+  private lastBehind: number | undefined;
   private current: AbortController | undefined;
   private lastSubscribeAt: number | undefined;
   private failures = 0;
@@ -62,6 +71,7 @@ export class SubscriptionReader {
     this.current = undefined;
     this.events?.return?.().catch(() => undefined);
     this.events = undefined;
+    this.pending = undefined;
   }
 
   private async subscribe(): Promise<AsyncIterator<SubscribeEvent>> {
@@ -85,7 +95,8 @@ export class SubscriptionReader {
       onAbort = () => resolve({ done: true, value: undefined });
       signal.addEventListener('abort', onAbort, { once: true });
     });
-    const next = events.next();
+    const next = this.pending ?? events.next();
+    this.pending = undefined;
     next.catch(() => undefined);
     try {
       return await Promise.race([next, aborted]);
@@ -94,10 +105,56 @@ export class SubscriptionReader {
     }
   }
 
+  /**
+   * The next event if it has already arrived (it resolves before the event loop's next check
+   * phase), else undefined and it stays pending for the next pull. Only an event with records
+   * that does not end the shard is handed out here; anything else (an error, the subscription's
+   * end, an empty or final event) is left for `next()` to meet on its own.
+   */
+  private async ready(events: AsyncIterator<SubscribeEvent>): Promise<SubscribeEvent | undefined> {
+    const next = (this.pending ??= events.next());
+    next.catch(() => undefined);
+    const r = await Promise.race([next.catch((): typeof NOT_READY => NOT_READY), new Promise<typeof NOT_READY>((resolve) => setImmediate(() => resolve(NOT_READY)))]);
+    if (r === NOT_READY || r.done || r.value.records.length === 0 || r.value.continuation === undefined) return undefined;
+    this.pending = undefined;
+    return r.value;
+  }
+
+  /** An event's user records, in order after the position, with the counters and position moved past them. */
+  private take(ev: SubscribeEvent): { records: Fetched['records']; bytes: number } {
+    const { records, bytes, dropped } = deaggregate(this.shardId, ev.records, this.position, this.i.range);
+    this.i.counters.bytesRead += bytes;
+    if (dropped > 0) this.noteDropped(dropped);
+    if (records.length > 0) this.position = records[records.length - 1]!;
+    this.continuation = ev.continuation;
+    return { records, bytes };
+  }
+
   private noteDropped(n: number): void {
     this.i.counters.subRecordsDropped += n;
     if (this.droppedHere === 0) this.i.log.info({ shardId: this.shardId, dropped: n }, 'dropped sub-records outside this shard\'s hash range (as the KCL does); counted in subRecordsDropped');
     this.droppedHere += n;
+  }
+
+  /**
+   * The batch `first` began, with the events with records that have already arrived behind it
+   * (up to the batch bounds): at 2,000 events/s AWS pushes an event every few tens of
+   * milliseconds per shard, and one commit per event would cost the processor more than the
+   * events do. Events not yet here are not waited for.
+   */
+  private async more(records: Fetched['records'], firstBytes: number, first: SubscribeEvent): Promise<Fetched['records']> {
+    const { maxRecords, maxBytes } = this.i.batch ?? { maxRecords: 10_000, maxBytes: 1024 * 1024 };
+    let bytes = firstBytes;
+    this.lastBehind = first.millisBehindLatest;
+    while (this.events && !this.i.signal.aborted && records.length < maxRecords && bytes < maxBytes) {
+      const ev = await this.ready(this.events);
+      if (!ev) break;
+      const t = this.take(ev);
+      for (const x of t.records) records.push(x);
+      bytes += t.bytes;
+      this.lastBehind = ev.millisBehindLatest;
+    }
+    return records;
   }
 
   /** The next batch; an empty one at the tip. Resolves early (empty) when the signal aborts. */
@@ -118,19 +175,15 @@ export class SubscriptionReader {
         }
         this.failures = 0;
         const ev = r.value;
-        const { records, bytes, dropped } = deaggregate(this.shardId, ev.records, this.position, this.i.range);
-        counters.bytesRead += bytes;
-        if (dropped > 0) this.noteDropped(dropped);
-        if (records.length > 0) this.position = records[records.length - 1]!;
-        const end = ev.continuation === undefined;
-        this.continuation = ev.continuation;
-        if (end) {
+        const { records, bytes } = this.take(ev);
+        if (ev.continuation === undefined) {
           log.debug({ shardId: this.shardId, children: ev.childShardIds }, 'subscription reached the end of the shard');
           this.close();
           return { records, millisBehindLatest: ev.millisBehindLatest, end: true };
         }
         const behind = (ev.millisBehindLatest ?? 0) > 0;
-        if (records.length > 0 || !behind) return { records, millisBehindLatest: ev.millisBehindLatest, end: false };
+        if (records.length > 0) return { records: await this.more(records, bytes, ev), millisBehindLatest: this.lastBehind, end: false };
+        if (!behind) return { records, millisBehindLatest: ev.millisBehindLatest, end: false };
       } catch (err) {
         this.close();
         if (signal.aborted) break;

@@ -9,8 +9,8 @@ export type { RecordSource };
 /** Each shard's records pushed by SubscribeToShard to the application's registered consumer. */
 export function efoRecordSource(efo: EfoSource): RecordSourceFactory {
   return (i) => {
-    const { kinesis: _kinesis, options: _options, ...common } = i;
-    return new SubscriptionReader({ ...common, efo: efo.port, consumerArn: efo.consumerArn });
+    const { kinesis: _kinesis, options, ...common } = i;
+    return new SubscriptionReader({ ...common, efo: efo.port, consumerArn: efo.consumerArn, ...(options ? { batch: { maxRecords: options.maxRecordsPerFetch, maxBytes: options.maxBytesPerFetch } } : {}) });
   };
 }
 

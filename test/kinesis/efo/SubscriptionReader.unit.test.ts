@@ -48,9 +48,10 @@ function scripted(steps: Step[]): { port: EfoPort; starts: IteratorStart[]; open
   return { port, starts, open: () => open };
 }
 
-function reader(port: EfoPort, signal: AbortSignal, from?: Position) {
+function reader(port: EfoPort, signal: AbortSignal, from?: Position, batch?: { maxRecords: number; maxBytes: number }) {
   let clock = 0;
   return new SubscriptionReader({
+    ...(batch ? { batch } : {}),
     efo: port,
     consumerArn: async () => 'arn:consumer',
     shardId: 'shardId-000000000000',
@@ -126,6 +127,43 @@ describe('SubscriptionReader', () => {
     assert.deepEqual(await pending, { records: [], millisBehindLatest: undefined, end: false });
     assert.equal(s.starts.length, 1);
     await waitFor('the subscription closed', () => s.open() === 0, 5_000);
+  });
+
+  it('hands out the events with records already received as one batch, within its bounds', { timeout: 10_000 }, async () => {
+    const s = scripted([{ events: [ev([rec('50', 'a')], '50'), ev([rec('51', 'b')], '51'), ev([rec('52', 'c')], '52'), ev([], '52'), ev([rec('53', 'd')], '53')], then: 'hang' }]);
+    const stop = new AbortController();
+    const r = reader(s.port, stop.signal, undefined, { maxRecords: 2, maxBytes: 1024 });
+    assert.deepEqual(texts((await r.next()).records), ['a', 'b']);
+    assert.deepEqual(texts((await r.next()).records), ['c']); // the empty event after it is not taken into the batch
+    assert.deepEqual((await r.next()).records, []);
+    assert.deepEqual(texts((await r.next()).records), ['d']);
+    assert.equal(s.starts.length, 1);
+    stop.abort();
+  });
+
+  it('does not wait for an event that has not arrived to fill a batch', { timeout: 10_000 }, async () => {
+    let release!: () => void;
+    const later = new Promise<void>((resolve) => (release = resolve));
+    const port: EfoPort = {
+      ...scripted([]).port,
+      async subscribe() {
+        return {
+          async *[Symbol.asyncIterator]() {
+            yield ev([rec('60', 'now')], '60');
+            await later;
+            yield ev([rec('61', 'later')], '61');
+            await new Promise(() => undefined);
+          },
+        };
+      },
+    };
+    const stop = new AbortController();
+    const r = reader(port, stop.signal);
+    assert.deepEqual(texts((await r.next()).records), ['now']);
+    const second = r.next();
+    release();
+    assert.deepEqual(texts((await second).records), ['later']);
+    stop.abort();
   });
 
   it('gives up on an error retrying cannot cure', { timeout: 10_000 }, async () => {
