@@ -74,10 +74,11 @@ describe('single executable (dist/centos)', { timeout: 300_000 }, () => {
     assert.equal(r.stderr, '', 'no warnings on stderr');
   });
 
-  it('runs a 20 s demo on the embedded stack and its audit is clean', async () => {
-    const r = await run(['demo', '--duration', '20', '--port', String(await freePort()), '--dir', path.join(dir, 'demo')], dir, env, 240_000);
+  it('runs a 20 s demo on the embedded stack, consumers by enhanced fan-out, and its audit is clean', async () => {
+    const r = await run(['demo', '--efo', '--duration', '20', '--port', String(await freePort()), '--dir', path.join(dir, 'demo')], dir, env, 240_000);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr.slice(-4000)}`);
     assert.match(r.stdout, /OK: every event exactly once, in order\./);
+    assert.match(r.stdout, /enhanced fan-out: [1-9]\d* subscription\(s\), [1-9]\d* records/, 'the workers read by SubscribeToShard over HTTP/2');
     // better-sqlite3 came out of the binary into the content-addressed cache.
     const cached = readdirSync(path.join(dir, 'cache', 'centos', version));
     assert.ok(cached.some((f) => f.endsWith('-better_sqlite3.node')), cached.join(', '));
