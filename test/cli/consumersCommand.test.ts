@@ -45,6 +45,12 @@ describe('centos consumers (the real binary on kinesis-mock)', () => {
     assert.match(r.stderr, /Kinesis .*at http:\/\/127\.0\.0\.1:9/);
   });
 
+  it('demo --efo without the faithful local Kinesis is refused (exit 2): kinesalite has no enhanced fan-out', { timeout: 60_000 }, async () => {
+    const r = await runCentos(['demo', '--efo', '--no-faithful', '--duration', '5'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /--efo needs the faithful local Kinesis/);
+  });
+
   it('a bad consumer mode names the key (exit 2)', { timeout: 60_000 }, async () => {
     const flag = await runCentos(['consume', '--role', 'archive', '--mode', 'push'], { timeoutMs: 30_000 });
     assert.equal(flag.code, 2, flag.stdout + flag.stderr);

@@ -9,7 +9,7 @@ import { configSchema } from '../../src/config/configSchema.ts';
 import { listShards } from '../../src/kinesis/listShards.ts';
 import { formatProxyStats } from '../../src/local/formatProxyStats.ts';
 import { openStore } from '../../src/store/openStore.ts';
-import { e2eEnv } from '../helpers/e2eEnv.ts';
+import { e2eEnv, waitForCleanAudit } from '../helpers/e2eEnv.ts';
 import { runCentos } from '../helpers/runCentos.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testMysql.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
@@ -76,14 +76,7 @@ describe('enhanced fan-out through the real binary: dashboard by SubscribeToShar
         const more = ok(['produce', '--once']);
         startWorker('dashboard', 'efo');
         await more;
-        await waitFor(
-          'both applications caught up',
-          async () => {
-            const r = await runCentos(['audit', '--json'], { cwd: stack.dir, env });
-            return JSON.parse(r.stdout || '{"ok":false}').ok === true;
-          },
-          180_000,
-        );
+        await waitForCleanAudit(stack.dir, env, 180_000);
         const status = await ok(['status']);
         assert.match(status.stdout, /CentosDashboard\s+\S+\s+efo\s+yes/, 'status shows the application reading by enhanced fan-out');
         assert.match(status.stdout, /CentosArchiver\s+\S+\s+polling\s+yes/);

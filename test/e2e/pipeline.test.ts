@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { formatProxyStats } from '../../src/local/formatProxyStats.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import { waitFor } from '../helpers/consumerHarness.ts';
-import { e2eEnv } from '../helpers/e2eEnv.ts';
+import { e2eEnv, waitForCleanAudit } from '../helpers/e2eEnv.ts';
 import { runCentos } from '../helpers/runCentos.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testMysql.ts';
 import { startTestStack, type TestStack } from '../helpers/testStack.ts';
@@ -57,14 +57,7 @@ describe('the whole pipeline through the real binary on the faithful local Kines
         await waitFor('consuming', async () => (await applied()) > 500, 60_000);
         first.kill('SIGKILL');
         startWorker();
-        await waitFor(
-          'caught up',
-          async () => {
-            const r = await runCentos(['audit', '--json'], { cwd: stack.dir, env });
-            return JSON.parse(r.stdout || '{"ok":false}').ok === true;
-          },
-          90_000,
-        );
+        await waitForCleanAudit(stack.dir, env, 90_000);
       } finally {
         for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
         await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));

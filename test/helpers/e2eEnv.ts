@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { runCentos } from './runCentos.ts';
+import { waitFor } from './waitFor.ts';
 
 /** The environment of every `centos` process an e2e test starts: its endpoints, one stream/bucket/DB, dirs under `dir`, quick leases. */
 export function e2eEnv(o: { kinesisEndpoint: string; s3Endpoint: string; name: string; dbUrl: string; dir: string }): Record<string, string> {
@@ -20,4 +22,16 @@ export function e2eEnv(o: { kinesisEndpoint: string; s3Endpoint: string; name: s
     CENTOS_ARCHIVE_FLUSH_AGE_MS: '1000',
     CENTOS_LOG_LEVEL: 'warn',
   };
+}
+
+/** Bounded poll until `centos audit` finds the dashboard and the archive caught up with every input event. */
+export async function waitForCleanAudit(cwd: string, env: Record<string, string>, timeoutMs: number): Promise<void> {
+  await waitFor(
+    'both applications caught up (audit clean)',
+    async () => {
+      const r = await runCentos(['audit', '--json'], { cwd, env });
+      return JSON.parse(r.stdout || '{"ok":false}').ok === true;
+    },
+    timeoutMs,
+  );
 }

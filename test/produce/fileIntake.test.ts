@@ -214,6 +214,12 @@ describe('file intake: other and full file systems', { timeout: 120_000 }, () =>
     return m;
   };
   const remount = promisify(execFile);
+  /** A 64 KiB tmpfs already full: every write into it fails with ENOSPC. */
+  const fullTmpfs = async (name: string): Promise<Tmpfs | undefined> => {
+    const full = await tmpfs(name, '64k');
+    if (full) await writeFile(path.join(full.dir, 'filler'), Buffer.alloc(64 * 1024)).catch(() => {});
+    return full;
+  };
 
   it('paths.done on another file system (EXDEV): files are copied, synced and really moved', async (t) => {
     const fs = await tmpfs('done', '16m');
@@ -230,9 +236,8 @@ describe('file intake: other and full file systems', { timeout: 120_000 }, () =>
   });
 
   it('a full paths.done: exit 1 naming the key, path and ENOSPC, the file stays; kill -9 after the acks, then with space again it is done', async (t) => {
-    const full = await tmpfs('full-done', '64k');
+    const full = await fullTmpfs('full-done');
     if (!full) return t.skip('cannot mount tmpfs here');
-    await writeFile(path.join(full.dir, 'filler'), Buffer.alloc(64 * 1024)).catch(() => {});
     const run = await setupRun({}, { done: full.dir });
     const es = events(1000, 'full');
     await writeFile(path.join(run.watch, 'big.json'), asArray(es));
@@ -256,9 +261,8 @@ describe('file intake: other and full file systems', { timeout: 120_000 }, () =>
   });
 
   it('a full paths.deadLetters: nothing of the file is sent, exit 1 names the key and path, the file stays until there is room', async (t) => {
-    const full = await tmpfs('full-dead', '64k');
+    const full = await fullTmpfs('full-dead');
     if (!full) return t.skip('cannot mount tmpfs here');
-    await writeFile(path.join(full.dir, 'filler'), Buffer.alloc(64 * 1024)).catch(() => {});
     const run = await setupRun({}, { dead: full.dir });
     const es = events(30, 'dead');
     const lines = asLines(es).split('\n');
