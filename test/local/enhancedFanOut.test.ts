@@ -179,7 +179,9 @@ describe('the faithful local Kinesis: enhanced fan-out (consumers, SubscribeToSh
       at.records().map((r) => r.seq),
       afterSeqs,
     );
-    const latest = await subscribe(await consumer('at-now'), { Type: 'AT_TIMESTAMP', Timestamp: new Date(third.ApproximateArrivalTimestamp!.getTime() + 1) });
+    // One ms after the newest arrival so far (records of one PutRecords call may arrive a millisecond apart).
+    const newest = Math.max(...s.events.flatMap((e) => e.Records!).map((r) => r.ApproximateArrivalTimestamp!.getTime()));
+    const latest = await subscribe(await consumer('at-now'), { Type: 'AT_TIMESTAMP', Timestamp: new Date(newest + 1) });
     const [fifth] = await put([payload(5)]);
     await waitFor('the next record', () => latest.records().length >= 1 && at.records().length >= 3, 20_000);
     assert.deepEqual(
